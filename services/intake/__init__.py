@@ -1,0 +1,1 @@
+"""intake: the public, unauthenticated endpoint a marketing site posts inquiries to."""

@@ -1,0 +1,82 @@
+"""Staff tokens (SPEC §6): HS256 JWTs whose ``perms`` map merchant id → permission strings."""
+
+from __future__ import annotations
+
+import time
+from enum import StrEnum
+from typing import Any
+
+import jwt
+import msgspec
+
+from shared.errors import Unauthorized
+from shared.settings import AuthSettings
+
+
+class InquiryPermissions(StrEnum):
+    """The permission strings of SPEC §6."""
+
+    FIND = "inquiry.find"
+    FIND_BY_ID = "inquiry.find_by_id"
+    COUNT = "inquiry.count"
+    CREATE = "inquiry.create"
+    UPDATE = "inquiry.update"
+    DELETE = "inquiry.delete"
+
+
+class Principal(msgspec.Struct, frozen=True):
+    """Who is calling, until when, and what they may do for which merchant."""
+
+    sub: str
+    name: str | None
+    exp: int
+    perms: dict[str, list[str]]
+
+    def can(self, merchant_id: str, permission: str) -> bool:
+        """Whether this principal holds ``permission`` for ``merchant_id``."""
+        return permission in self.perms.get(merchant_id, ())
+
+
+def decode_token(token: str, settings: AuthSettings) -> Principal:
+    """Verify signature, algorithm and expiry; reject anything else with 401."""
+    try:
+        claims = jwt.decode(
+            token,
+            settings.jwt_secret,
+            algorithms=["HS256"],
+            options={"require": ["sub", "exp"]},
+        )
+        return msgspec.convert(
+            {
+                "sub": claims["sub"],
+                "name": claims.get("name"),
+                "exp": claims["exp"],
+                "perms": claims.get("perms") or {},
+            },
+            Principal,
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("token expired") from exc
+    except jwt.InvalidTokenError as exc:
+        raise Unauthorized(f"invalid token: {exc}") from exc
+    except msgspec.ValidationError as exc:
+        raise Unauthorized(f"invalid token claims: {exc}") from exc
+
+
+def mint_token(
+    settings: AuthSettings,
+    *,
+    sub: str,
+    merchant_id: str,
+    perms: list[str],
+    ttl_seconds: int = 3600,
+    name: str | None = None,
+) -> str:
+    """A signed development token for one merchant."""
+    claims: dict[str, Any] = {
+        "sub": sub,
+        "name": name or sub,
+        "exp": int(time.time()) + ttl_seconds,
+        "perms": {merchant_id: perms},
+    }
+    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")

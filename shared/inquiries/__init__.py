@@ -1,0 +1,1 @@
+"""The inquiry domain as every service sees it: fields, vocabulary, creation, lifecycle."""

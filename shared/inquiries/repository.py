@@ -1,0 +1,44 @@
+"""SQL for inquiries that more than one service runs."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.models import Inquiry, InquiryEvent
+
+
+async def insert_inquiry(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Insert one inquiry row (``values`` carries id, timestamps and status)."""
+    await session.execute(insert(Inquiry).values(**values))
+
+
+async def insert_audit_event(
+    session: AsyncSession,
+    *,
+    inquiry_id: uuid.UUID,
+    merchant_id: str,
+    actor_id: str | None,
+    action: str,
+    from_status: str | None,
+    to_status: str | None,
+    at: datetime,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Append one entry to the audit trail."""
+    await session.execute(
+        insert(InquiryEvent).values(
+            inquiry_id=inquiry_id,
+            merchant_id=merchant_id,
+            actor_id=actor_id,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            at=at,
+            data=data or {},
+        )
+    )

@@ -1,0 +1,151 @@
+"""The transactional outbox: events are written with their change, appended to Redis after commit.
+
+``enqueue`` runs inside the request's transaction. ``OutboxRelay`` is the only code that appends
+to the stream: it is woken right after a commit that wrote an outbox row, and also polls, so rows
+left behind while Redis was down (or by a crashed instance) go out as soon as Redis is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+import structlog
+from prometheus_client import Counter, Gauge
+from redis.exceptions import RedisError
+from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.db import OUTBOX_WRITTEN
+from shared.events import Event, to_stream_fields
+from shared.models import OutboxEntry
+from shared.redis import RedisClient
+from shared.settings import RedisSettings
+
+log = structlog.get_logger("outbox")
+
+PUBLISHED = Counter("outbox_published_total", "Events appended to the Redis stream")
+PUBLISH_FAILURES = Counter("outbox_publish_failures_total", "Failed attempts to append a batch")
+PENDING = Gauge("outbox_pending", "Outbox rows seen waiting at the last relay pass")
+
+# One relay publishes at a time across all instances, so the stream keeps commit order.
+_RELAY_LOCK = 0x1A7E_0B0C
+_BATCH = 500
+
+
+async def enqueue(session: AsyncSession, event: Event) -> None:
+    """Write ``event`` to the outbox inside the caller's transaction."""
+    await session.execute(
+        insert(OutboxEntry).values(
+            event_id=event.event_id,
+            topic=event.topic,
+            merchant_id=event.merchant_id,
+            inquiry_id=event.inquiry_id,
+            occurred_at=event.occurred_at,
+            data=event.data,
+        )
+    )
+    session.info[OUTBOX_WRITTEN] = True
+
+
+class OutboxRelay:
+    """Moves committed outbox rows to the Redis stream, oldest first, at least once."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        redis: RedisClient,
+        settings: RedisSettings,
+        poll_seconds: float = 0.5,
+    ) -> None:
+        self._sessions = sessions
+        self._redis = redis
+        self._settings = settings
+        self._poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._failing_since: float | None = None
+
+    def wake(self) -> None:
+        """Ask for a pass now (called after a commit that wrote outbox rows)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Run the relay loop in the background."""
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        """Stop the loop; unpublished rows stay in the outbox for the next relay."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
+            self._wake.clear()
+            try:
+                while await self.publish_pending() == _BATCH:
+                    pass  # a full batch: more may be waiting
+            except Exception as exc:  # the loop must outlive any one failure
+                self._note_failure(exc)
+
+    async def publish_pending(self) -> int:
+        """Append one batch of pending rows to the stream and delete them; return how many."""
+        async with self._sessions() as session, session.begin():
+            await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _RELAY_LOCK})
+            rows = (
+                (await session.execute(select(OutboxEntry).order_by(OutboxEntry.id).limit(_BATCH)))
+                .scalars()
+                .all()
+            )
+            PENDING.set(len(rows))
+            if not rows:
+                return 0
+            await self._append([_event_of(row) for row in rows])
+            await session.execute(
+                delete(OutboxEntry).where(OutboxEntry.id.in_([row.id for row in rows]))
+            )
+        PUBLISHED.inc(len(rows))
+        if self._failing_since is not None:
+            log.info("outbox relay recovered", published=len(rows))
+            self._failing_since = None
+        return len(rows)
+
+    async def _append(self, events: list[Event]) -> None:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for event in events:
+                pipe.xadd(
+                    self._settings.stream_key,
+                    to_stream_fields(event),  # type: ignore[arg-type]
+                    maxlen=self._settings.stream_maxlen,
+                    approximate=True,
+                )
+            await pipe.execute()
+
+    def _note_failure(self, exc: Exception) -> None:
+        PUBLISH_FAILURES.inc()
+        now = time.monotonic()
+        if self._failing_since is None:
+            self._failing_since = now
+            reason = "redis unavailable" if isinstance(exc, RedisError | OSError) else "error"
+            log.warning("outbox publish failed; rows stay queued", reason=reason, error=str(exc))
+
+
+async def pending_count(session: AsyncSession) -> int:
+    """How many events wait in the outbox (for health and tests)."""
+    return int((await session.execute(select(func.count()).select_from(OutboxEntry))).scalar_one())
+
+
+def _event_of(row: OutboxEntry) -> Event:
+    return Event(
+        topic=row.topic,
+        event_id=row.event_id,
+        merchant_id=row.merchant_id,
+        inquiry_id=row.inquiry_id,
+        occurred_at=row.occurred_at,
+        data=row.data,
+    )

@@ -1,0 +1,102 @@
+"""What every HTTP service process holds: database, Redis, outbox relay, and its Litestar app."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ControllerRouterHandler
+from sqlalchemy import text
+
+from shared.db import create_engine, create_sessionmaker, session_provider
+from shared.logging import configure_logging
+from shared.outbox import OutboxRelay
+from shared.redis import create_redis
+from shared.settings import DatabaseSettings, LogSettings, RedisSettings
+from shared.web import EXCEPTION_HANDLERS, RequestContextMiddleware, health_controller, metrics
+
+_CHECK_SECONDS = 1.0
+
+
+class Runtime:
+    """The connections of one service process, opened at start and closed at shutdown."""
+
+    def __init__(self, database: DatabaseSettings, redis: RedisSettings) -> None:
+        self.engine = create_engine(database)
+        self.sessions = create_sessionmaker(self.engine)
+        self.redis = create_redis(redis)
+        self.relay = OutboxRelay(self.sessions, self.redis, redis)
+
+    async def database_ok(self) -> bool:
+        """PostgreSQL answers a query within a second."""
+        try:
+            async with asyncio.timeout(_CHECK_SECONDS), self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    async def redis_ok(self) -> bool:
+        """Redis answers PING within a second."""
+        try:
+            async with asyncio.timeout(_CHECK_SECONDS):
+                return bool(await self.redis.ping())
+        except Exception:
+            return False
+
+    async def start(self) -> None:
+        """Start the outbox relay."""
+        self.relay.start()
+
+    async def close(self) -> None:
+        """Stop the relay and close every connection."""
+        await self.relay.stop()
+        await self.redis.aclose()
+        await self.engine.dispose()
+
+
+def create_http_app(
+    service: str,
+    route_handlers: Sequence[ControllerRouterHandler],
+    *,
+    dependencies: Callable[[Runtime], dict[str, Any]] | None = None,
+    cors_origins: list[str] | None = None,
+    security: dict[str, SecurityScheme] | None = None,
+) -> Litestar:
+    """A Litestar app with the project's logging, errors, health, metrics and transaction.
+
+    ``dependencies`` builds the service's own providers from the process's :class:`Runtime`.
+    """
+    configure_logging(LogSettings.from_env())
+    runtime = Runtime(DatabaseSettings.from_env(), RedisSettings.from_env())
+    prometheus, metrics_controller = metrics(service)
+    health = health_controller({"database": runtime.database_ok, "redis": runtime.redis_ok})
+    return Litestar(
+        route_handlers=[*route_handlers, health, metrics_controller],
+        dependencies={
+            "session": Provide(session_provider(runtime.sessions, runtime.relay.wake)),
+            **(dependencies(runtime) if dependencies else {}),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[RequestContextMiddleware(), prometheus.middleware],
+        cors_config=CORSConfig(allow_origins=cors_origins) if cors_origins else None,
+        on_startup=[runtime.start],
+        on_shutdown=[runtime.close],
+        openapi_config=OpenAPIConfig(
+            title=f"Sales Inquiries — {service}",
+            version="1.0.0",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+            components=Components(security_schemes=security) if security else None,
+            security=[{name: []} for name in security] if security else None,
+        ),
+        state={"runtime": runtime},
+        logging_config=None,
+    )

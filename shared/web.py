@@ -1,0 +1,143 @@
+"""HTTP plumbing every service shares: error mapping, request ids, access log, health, metrics."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import msgspec
+import structlog
+from litestar import Controller, Request, Response, get
+from litestar.datastructures import MutableScopeHeaders
+from litestar.exceptions import HTTPException
+from litestar.middleware import ASGIMiddleware
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.errors import AppError, FieldError
+
+log = structlog.get_logger("http")
+
+
+class ErrorBody(msgspec.Struct, omit_defaults=True):
+    """Every error response: ``{"status_code", "detail", "errors"?}``."""
+
+    status_code: int
+    detail: str
+    errors: list[FieldError] | None = None
+
+
+def error_response(
+    status_code: int,
+    detail: str,
+    errors: list[FieldError] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response[ErrorBody]:
+    """The JSON error response of SPEC §5."""
+    return Response(
+        ErrorBody(status_code, detail, errors),
+        status_code=status_code,
+        headers=dict(headers or {}),
+        media_type="application/json",
+    )
+
+
+def _app_error(_: Request[Any, Any, Any], exc: AppError) -> Response[ErrorBody]:
+    return error_response(exc.status_code, exc.detail, exc.errors, exc.headers)
+
+
+def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorBody]:
+    # Litestar's own errors (unknown route, wrong method, body too large, bad parameter).
+    detail = exc.detail
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    errors = [
+        FieldError(str(e.get("key", "")), str(e.get("message", "")))
+        for e in extra
+        if isinstance(e, dict)
+    ] or None
+    if errors and detail.startswith("Validation failed"):
+        detail = "invalid request: " + "; ".join(f"{e.field}: {e.message}" for e in errors)
+    return error_response(exc.status_code, detail, errors, exc.headers)
+
+
+def _unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
+    log.exception("unhandled error", error_type=type(exc).__name__)
+    return error_response(500, "internal server error")
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    AppError: _app_error,
+    HTTPException: _http_error,
+    Exception: _unexpected,
+}
+
+
+class RequestContextMiddleware(ASGIMiddleware):
+    """Binds a request id to every log line of the request and writes one access line."""
+
+    scopes = ("http",)  # type: ignore[assignment]
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        """Bind the id, echo it back as ``X-Request-ID`` and log method, path, status, time."""
+        headers = dict(scope["headers"])
+        request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableScopeHeaders.from_message(message)["x-request-id"] = request_id
+            await send(message)
+
+        try:
+            await next_app(scope, receive, send_with_id)
+        finally:
+            log.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                ms=round((time.perf_counter() - started) * 1000, 1),
+            )
+
+
+ReadinessCheck = Callable[[], Awaitable[bool]]
+
+
+def health_controller(checks: Mapping[str, ReadinessCheck]) -> type[Controller]:
+    """``/health/live`` and ``/health/ready`` (each dependency's state; 503 if one is down)."""
+
+    class HealthController(Controller):
+        path = "/health"
+        include_in_schema = False
+
+        @get("/live", sync_to_thread=False)
+        def live(self) -> dict[str, str]:
+            """The process is up and serving."""
+            return {"status": "ok"}
+
+        @get("/ready")
+        async def ready(self) -> Response[dict[str, Any]]:
+            """Every dependency answers."""
+            states = {name: "ok" if await check() else "down" for name, check in checks.items()}
+            ok = all(state == "ok" for state in states.values())
+            return Response(
+                {"status": "ok" if ok else "unavailable", "checks": states},
+                status_code=200 if ok else 503,
+            )
+
+    return HealthController
+
+
+def metrics(service: str) -> tuple[PrometheusConfig, type[PrometheusController]]:
+    """Request metrics middleware config and the ``/metrics`` endpoint."""
+    config = PrometheusConfig(
+        app_name=service, prefix=service, group_path=True, exclude=["/metrics", "/health"]
+    )
+    return config, PrometheusController

@@ -1,0 +1,124 @@
+"""Test helpers: real service processes and direct access to the real database and Redis."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from psycopg.rows import dict_row
+
+from shared.embedded import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ServiceProcess:
+    """One service run exactly as in production: ``inquiries serve NAME`` under uvicorn."""
+
+    def __init__(self, name: str, env: Mapping[str, str], port: int | None = None) -> None:
+        self.name = name
+        self.env = {**os.environ, **env}
+        self.port = port or free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = ROOT / ".data" / "test-logs" / f"{name}-{self.port}.log"
+
+    @property
+    def url(self) -> str:
+        """The base HTTP URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> ServiceProcess:
+        """Start and wait until ``/health/live`` answers."""
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "shared.cli", "serve", self.name, "--port", str(self.port)],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+            )
+        deadline = time.monotonic() + 30
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited: {self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{self.url}/health/live", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name} did not start: {self.log.read_text()[-2000:]}")
+            time.sleep(0.05)
+
+    def stop(self, kill: bool = False) -> None:
+        """Stop gracefully (SIGTERM), or ``kill`` it as a crash would."""
+        if self.process is None:
+            return
+        if kill:
+            self.process.kill()
+        else:
+            self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+class Database:
+    """Direct SQL on the test database, to check what the services really stored."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
+        """Every row of a query, as dicts."""
+        with psycopg.connect(self.url, autocommit=True, row_factory=dict_row) as conn:
+            return conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
+
+    def value(self, sql: str, *params: Any) -> Any:
+        """The first column of the first row."""
+        rows = self.rows(sql, *params)
+        return next(iter(rows[0].values())) if rows else None
+
+
+def wait_for(predicate: Any, timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(interval)
+
+
+def inquiry_body(**overrides: Any) -> dict[str, Any]:
+    """A valid submit body; ``overrides`` replace or add fields."""
+    body: dict[str, Any] = {
+        "name": "Ann Nguyen",
+        "email": "ann@example.com",
+        "phone": "+84 90 123 4567",
+        "business_name": "Acme Trading",
+        "business_size": "11-50",
+        "industry": "Retail",
+        "website": "https://acme.example",
+        "country": "VN",
+        "subject": "Pricing for 3 stores",
+        "message": "Hello,\nwe run three stores.\tThanks!",
+        "type": "pricing",
+        "locale": "en",
+        "source": {"page_url": "https://site.example/contact", "utm_source": "google"},
+    }
+    body.update(overrides)
+    return body
