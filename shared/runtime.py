@@ -94,7 +94,7 @@ def create_http_app(
             version="1.0.0",
             path="/schema",
             render_plugins=[SwaggerRenderPlugin()],
-            components=Components(security_schemes=security) if security else None,
+            components=Components(security_schemes=security or {}),
             security=[{name: []} for name in security] if security else None,
         ),
         state={"runtime": runtime},
