@@ -50,8 +50,11 @@ BAD_FIELDS: list[tuple[dict[str, Any], str, str]] = [
 def test_a_bad_field_is_400_naming_it(
     intake: ServiceProcess, merchant: str, change: dict[str, Any], field: str, words: str
 ) -> None:
-    response = httpx.post(f"{intake.url}/v1/inquiries", json=inquiry_body(**change),
-                          headers={"x-merchant-id": merchant})
+    response = httpx.post(
+        f"{intake.url}/v1/inquiries",
+        json=inquiry_body(**change),
+        headers={"x-merchant-id": merchant},
+    )
 
     assert response.status_code == 400, response.text
     body = response.json()
@@ -90,8 +93,7 @@ def test_missing_malformed_or_conflicting_merchant_is_400(
     intake: ServiceProcess, db: Database, headers: dict[str, str], query: str, words: str
 ) -> None:
     before = db.value("SELECT count(*) FROM inquiries")
-    response = httpx.post(f"{intake.url}/v1/inquiries{query}", json=inquiry_body(),
-                          headers=headers)
+    response = httpx.post(f"{intake.url}/v1/inquiries{query}", json=inquiry_body(), headers=headers)
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "x-merchant-id"
@@ -112,11 +114,18 @@ def test_missing_malformed_or_conflicting_merchant_is_400(
     ],
 )
 def test_unreadable_bodies_are_rejected(
-    intake: ServiceProcess, merchant: str, content: bytes, content_type: str, status: int,
+    intake: ServiceProcess,
+    merchant: str,
+    content: bytes,
+    content_type: str,
+    status: int,
     words: str,
 ) -> None:
-    response = httpx.post(f"{intake.url}/v1/inquiries", content=content,
-                          headers={"x-merchant-id": merchant, "content-type": content_type})
+    response = httpx.post(
+        f"{intake.url}/v1/inquiries",
+        content=content,
+        headers={"x-merchant-id": merchant, "content-type": content_type},
+    )
 
     assert response.status_code == status, response.text
     assert response.json()["status_code"] == status
@@ -124,8 +133,11 @@ def test_unreadable_bodies_are_rejected(
 
 
 def test_an_overlong_idempotency_key_is_400(intake: ServiceProcess, merchant: str) -> None:
-    response = httpx.post(f"{intake.url}/v1/inquiries", json=inquiry_body(),
-                          headers={"x-merchant-id": merchant, "idempotency-key": "k" * 256})
+    response = httpx.post(
+        f"{intake.url}/v1/inquiries",
+        json=inquiry_body(),
+        headers={"x-merchant-id": merchant, "idempotency-key": "k" * 256},
+    )
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "Idempotency-Key"

@@ -38,8 +38,19 @@ def test_json_submit_stores_every_field_and_publishes_the_spec_payload(
     assert row["status"] == "NEW"
     assert row["name"] == "Ann Nguyen"  # trimmed
     assert row["message"] == "Line one\nLine two"  # CRLF from a browser kept as a line break
-    for field in ("email", "phone", "business_name", "business_size", "industry", "website",
-                  "country", "subject", "type", "locale", "source"):
+    for field in (
+        "email",
+        "phone",
+        "business_name",
+        "business_size",
+        "industry",
+        "website",
+        "country",
+        "subject",
+        "type",
+        "locale",
+        "source",
+    ):
         assert row[field] == body[field], field
     assert row["is_spam"] is False
     assert row["version"] == 1 and row["deleted_at"] is None
@@ -47,8 +58,14 @@ def test_json_submit_stores_every_field_and_publishes_the_spec_payload(
     entries = wait_for(lambda: _entries_for(redis_client, stream_key, answer["id"]))
     assert len(entries) == 1
     entry = entries[0]
-    assert set(entry) == {b"topic", b"event_id", b"merchant_id", b"inquiry_id", b"occurred_at",
-                          b"data"}
+    assert set(entry) == {
+        b"topic",
+        b"event_id",
+        b"merchant_id",
+        b"inquiry_id",
+        b"occurred_at",
+        b"data",
+    }
     assert entry[b"topic"] == b"observation/outreach/inquiry/submitted"
     assert entry[b"merchant_id"] == b"m-json"
     uuid.UUID(entry[b"event_id"].decode())
@@ -63,20 +80,28 @@ def test_json_submit_stores_every_field_and_publishes_the_spec_payload(
         "subject": "Pricing for 3 stores",
         "created_at": answer["created_at"],
     }
-    audit = db.rows("SELECT action, to_status FROM inquiry_events WHERE inquiry_id = %s",
-                    answer["id"])
+    audit = db.rows(
+        "SELECT action, to_status FROM inquiry_events WHERE inquiry_id = %s", answer["id"]
+    )
     assert audit == [{"action": "submitted", "to_status": "NEW"}]
 
 
-def test_defaults_apply_when_optional_fields_are_absent(intake: ServiceProcess, db: Database) -> None:
-    body = {k: v for k, v in inquiry_body().items()
-            if k in ("name", "email", "business_name", "subject", "message")}
-    response = httpx.post(f"{intake.url}/v1/inquiries", json=body,
-                          headers={"x-merchant-id": "m-min"})
+def test_defaults_apply_when_optional_fields_are_absent(
+    intake: ServiceProcess, db: Database
+) -> None:
+    body = {
+        k: v
+        for k, v in inquiry_body().items()
+        if k in ("name", "email", "business_name", "subject", "message")
+    }
+    response = httpx.post(
+        f"{intake.url}/v1/inquiries", json=body, headers={"x-merchant-id": "m-min"}
+    )
 
     assert response.status_code == 201, response.text
-    row = db.rows("SELECT type, locale, phone, source FROM inquiries WHERE id = %s",
-                  response.json()["id"])[0]
+    row = db.rows(
+        "SELECT type, locale, phone, source FROM inquiries WHERE id = %s", response.json()["id"]
+    )[0]
     assert row == {"type": "sales", "locale": "en", "phone": None, "source": None}
 
 
@@ -87,10 +112,14 @@ def test_form_submit_with_json_accept_answers_json(intake: ServiceProcess, db: D
 
     assert response.status_code == 201, response.text
     assert response.json()["status"] == "NEW"
-    row = db.rows("SELECT merchant_id, source, email FROM inquiries WHERE id = %s",
-                  response.json()["id"])[0]
-    assert row == {"merchant_id": "m-form", "source": {"utm_campaign": "spring"},
-                   "email": "ann@example.com"}
+    row = db.rows(
+        "SELECT merchant_id, source, email FROM inquiries WHERE id = %s", response.json()["id"]
+    )[0]
+    assert row == {
+        "merchant_id": "m-form",
+        "source": {"utm_campaign": "spring"},
+        "email": "ann@example.com",
+    }
 
 
 def test_browser_form_is_redirected_only_to_an_allowed_origin(
@@ -99,14 +128,19 @@ def test_browser_form_is_redirected_only_to_an_allowed_origin(
     form = {k: v for k, v in inquiry_body().items() if k != "source"}
     html = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 
-    allowed = httpx.post(f"{intake.url}/v1/inquiries?merchant_id=m-html",
-                         data={**form, "_next": "https://site.example/thanks"}, headers=html)
+    allowed = httpx.post(
+        f"{intake.url}/v1/inquiries?merchant_id=m-html",
+        data={**form, "_next": "https://site.example/thanks"},
+        headers=html,
+    )
     assert allowed.status_code == 303
     assert allowed.headers["location"] == "https://site.example/thanks"
 
-    foreign = httpx.post(f"{intake.url}/v1/inquiries?merchant_id=m-html",
-                         data={**form, "_next": "https://evil.example/phish", "locale": "vi"},
-                         headers=html)
+    foreign = httpx.post(
+        f"{intake.url}/v1/inquiries?merchant_id=m-html",
+        data={**form, "_next": "https://evil.example/phish", "locale": "vi"},
+        headers=html,
+    )
     assert foreign.status_code == 201
     assert foreign.headers["content-type"].startswith("text/html")
     assert "Cảm ơn bạn" in foreign.text
@@ -134,11 +168,14 @@ def test_browser_form_errors_come_back_as_a_readable_page(
 def test_honeypot_is_stored_as_spam_and_never_notified(
     intake: ServiceProcess, db: Database, redis_client: redis.Redis, stream_key: str
 ) -> None:
-    response = httpx.post(f"{intake.url}/v1/inquiries",
-                          json=inquiry_body(_gotcha="http://spam.example"),
-                          headers={"x-merchant-id": "m-spam"})
-    ok = httpx.post(f"{intake.url}/v1/inquiries", json=inquiry_body(),
-                    headers={"x-merchant-id": "m-spam"})
+    response = httpx.post(
+        f"{intake.url}/v1/inquiries",
+        json=inquiry_body(_gotcha="http://spam.example"),
+        headers={"x-merchant-id": "m-spam"},
+    )
+    ok = httpx.post(
+        f"{intake.url}/v1/inquiries", json=inquiry_body(), headers={"x-merchant-id": "m-spam"}
+    )
 
     assert response.status_code == 201
     spam_id = response.json()["id"]
@@ -149,12 +186,17 @@ def test_honeypot_is_stored_as_spam_and_never_notified(
     assert db.value("SELECT count(*) FROM outbox WHERE inquiry_id = %s", spam_id) == 0
 
 
-def test_same_idempotency_key_replays_the_first_answer(intake: ServiceProcess, db: Database) -> None:
+def test_same_idempotency_key_replays_the_first_answer(
+    intake: ServiceProcess, db: Database
+) -> None:
     headers = {"x-merchant-id": "m-idem", "idempotency-key": "order-42"}
     first = httpx.post(f"{intake.url}/v1/inquiries", json=inquiry_body(), headers=headers)
     again = httpx.post(f"{intake.url}/v1/inquiries", json=inquiry_body(), headers=headers)
-    other_merchant = httpx.post(f"{intake.url}/v1/inquiries", json=inquiry_body(),
-                                headers={**headers, "x-merchant-id": "m-idem-2"})
+    other_merchant = httpx.post(
+        f"{intake.url}/v1/inquiries",
+        json=inquiry_body(),
+        headers={**headers, "x-merchant-id": "m-idem-2"},
+    )
 
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
@@ -162,11 +204,14 @@ def test_same_idempotency_key_replays_the_first_answer(intake: ServiceProcess, d
     assert db.value("SELECT count(*) FROM inquiries WHERE merchant_id = 'm-idem'") == 1
 
 
-def test_same_idempotency_key_with_another_body_is_422(intake: ServiceProcess, db: Database) -> None:
+def test_same_idempotency_key_with_another_body_is_422(
+    intake: ServiceProcess, db: Database
+) -> None:
     headers = {"x-merchant-id": "m-idem-422", "idempotency-key": "k-1"}
     first = httpx.post(f"{intake.url}/v1/inquiries", json=inquiry_body(), headers=headers)
-    changed = httpx.post(f"{intake.url}/v1/inquiries", json=inquiry_body(subject="Other"),
-                         headers=headers)
+    changed = httpx.post(
+        f"{intake.url}/v1/inquiries", json=inquiry_body(subject="Other"), headers=headers
+    )
 
     assert first.status_code == 201
     assert changed.status_code == 422
@@ -176,9 +221,14 @@ def test_same_idempotency_key_with_another_body_is_422(intake: ServiceProcess, d
 
 def test_cors_allows_only_the_configured_origins(intake: ServiceProcess) -> None:
     def preflight(origin: str) -> httpx.Response:
-        return httpx.options(f"{intake.url}/v1/inquiries", headers={
-            "origin": origin, "access-control-request-method": "POST",
-            "access-control-request-headers": "content-type,x-merchant-id"})
+        return httpx.options(
+            f"{intake.url}/v1/inquiries",
+            headers={
+                "origin": origin,
+                "access-control-request-method": "POST",
+                "access-control-request-headers": "content-type,x-merchant-id",
+            },
+        )
 
     allowed = preflight("https://site.example")
     assert allowed.status_code in (200, 204)
