@@ -1,0 +1,64 @@
+"""The one guard of the backoffice: bearer token, merchant header and the route's permission.
+
+A route declares what it needs with ``opt={"permission": InquiryPermissions.X}``; routes without
+it (the labels) need only a valid token. The guard leaves the caller on ``request.state``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from shared.auth import InquiryPermissions, Principal, decode_token
+from shared.errors import BadRequest, FieldError, Forbidden, Unauthorized
+from shared.settings import AuthSettings
+
+PERMISSION = "permission"
+_MERCHANT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def requires(permission: InquiryPermissions) -> dict[str, Any]:
+    """Route ``opt`` naming the permission the guard enforces."""
+    return {PERMISSION: permission}
+
+
+def _bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("missing bearer token")
+    return token.strip()
+
+
+def authorize(
+    connection: ASGIConnection[Any, Any, Any, Any], route_handler: BaseRouteHandler
+) -> None:
+    """401 without a valid token, 400 without a merchant, 403 without the route's permission."""
+    settings: AuthSettings = connection.app.state.auth_settings
+    principal = decode_token(_bearer(connection), settings)
+    connection.state.principal = principal
+    permission = route_handler.opt.get(PERMISSION)
+    if permission is None:
+        return
+    merchant = connection.headers.get("x-merchant-id")
+    if merchant is None or not _MERCHANT.match(merchant):
+        error = FieldError("x-merchant-id", "is required: 1-64 of A-Z a-z 0-9 _ -")
+        raise BadRequest("x-merchant-id: " + error.message, errors=[error])
+    if not principal.can(merchant, permission):
+        raise Forbidden(f"no {permission} permission for merchant {merchant}")
+    connection.state.merchant_id = merchant
+
+
+def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    """The caller the guard verified."""
+    principal: Principal = request.state.principal
+    return principal
+
+
+def provide_merchant(request: Request[Any, Any, Any]) -> str:
+    """The merchant the guard checked the caller's permission for."""
+    merchant: str = request.state.merchant_id
+    return merchant

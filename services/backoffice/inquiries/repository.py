@@ -1,0 +1,154 @@
+"""SQL of the backoffice: merchant-scoped reads, filtered listings, stats, conditional updates."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import ColumnElement, func, or_, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.models import Inquiry, InquiryEvent
+
+
+class Filters(msgspec.Struct, frozen=True):
+    """What a listing, a count or the stats are narrowed to."""
+
+    merchant_id: str
+    status: str | None = None
+    assignee_id: str | None = None
+    type: str | None = None
+    q: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    include_spam: bool = False
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [
+        Inquiry.merchant_id == filters.merchant_id,
+        Inquiry.deleted_at.is_(None),
+    ]
+    if not filters.include_spam:
+        where.append(Inquiry.is_spam.is_(False))
+    if filters.status is not None:
+        where.append(Inquiry.status == filters.status)
+    if filters.assignee_id is not None:
+        where.append(Inquiry.assignee_id == filters.assignee_id)
+    if filters.type is not None:
+        where.append(Inquiry.type == filters.type)
+    if filters.q:
+        pattern = f"%{_escape_like(filters.q)}%"
+        columns = (Inquiry.name, Inquiry.email, Inquiry.business_name, Inquiry.subject)
+        where.append(or_(*(c.ilike(pattern, escape="\\") for c in columns)))
+    if filters.created_after is not None:
+        where.append(Inquiry.created_at >= filters.created_after)
+    if filters.created_before is not None:
+        where.append(Inquiry.created_at < filters.created_before)
+    return where
+
+
+async def find_page(
+    session: AsyncSession,
+    filters: Filters,
+    *,
+    newest_first: bool,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[Inquiry]:
+    """Up to ``limit`` inquiries after the keyset position ``after`` in (created_at, id) order."""
+    statement = select(Inquiry).where(*_conditions(filters))
+    key = tuple_(Inquiry.created_at, Inquiry.id)
+    if after is not None:
+        statement = statement.where(key < tuple_(*after) if newest_first else key > tuple_(*after))
+    if newest_first:
+        statement = statement.order_by(Inquiry.created_at.desc(), Inquiry.id.desc())
+    else:
+        statement = statement.order_by(Inquiry.created_at.asc(), Inquiry.id.asc())
+    return (await session.execute(statement.limit(limit))).scalars().all()
+
+
+async def count(session: AsyncSession, filters: Filters) -> int:
+    """How many inquiries match ``filters``."""
+    statement = select(func.count()).select_from(Inquiry).where(*_conditions(filters))
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def stats(session: AsyncSession, filters: Filters) -> tuple[dict[str, int], Any, Any]:
+    """Counts per status, and the median and p90 seconds from submit to first reply."""
+    where = _conditions(filters)
+    counts = {
+        row.status: int(row.n)
+        for row in await session.execute(
+            select(Inquiry.status, func.count().label("n")).where(*where).group_by(Inquiry.status)
+        )
+    }
+    seconds = func.extract("epoch", Inquiry.first_replied_at - Inquiry.created_at)
+    row = (
+        await session.execute(
+            select(
+                func.percentile_cont(0.5).within_group(seconds).label("median"),
+                func.percentile_cont(0.9).within_group(seconds).label("p90"),
+            ).where(*where, Inquiry.first_replied_at.is_not(None))
+        )
+    ).one()
+    return counts, row.median, row.p90
+
+
+async def get(
+    session: AsyncSession, merchant_id: str, inquiry_id: uuid.UUID, *, deleted: bool = False
+) -> Inquiry | None:
+    """One inquiry of the merchant: live ones, or only soft-deleted ones when ``deleted``."""
+    gone = Inquiry.deleted_at.is_not(None) if deleted else Inquiry.deleted_at.is_(None)
+    statement = select(Inquiry).where(
+        Inquiry.id == inquiry_id, Inquiry.merchant_id == merchant_id, gone
+    )
+    # A retry after a lost race must see the committed row, not the session's cached copy.
+    statement = statement.execution_options(populate_existing=True)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def update_if_version(
+    session: AsyncSession,
+    row: Inquiry,
+    values: dict[str, Any],
+    *,
+    deleted: bool = False,
+) -> Inquiry | None:
+    """Apply ``values`` only if the row still has the version we read; the updated row or None.
+
+    The database decides races: of concurrent writers that read the same version, exactly one
+    matches, the others see the new version (READ COMMITTED re-checks the WHERE) and get None.
+    """
+    gone = Inquiry.deleted_at.is_not(None) if deleted else Inquiry.deleted_at.is_(None)
+    statement = (
+        update(Inquiry)
+        .where(
+            Inquiry.id == row.id,
+            Inquiry.merchant_id == row.merchant_id,
+            Inquiry.version == row.version,
+            Inquiry.status == row.status,
+            gone,
+        )
+        .values(**values, version=Inquiry.version + 1)
+        .returning(Inquiry)
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def events_of(session: AsyncSession, inquiry_id: uuid.UUID) -> Sequence[InquiryEvent]:
+    """The audit trail of one inquiry, oldest first."""
+    statement = (
+        select(InquiryEvent)
+        .where(InquiryEvent.inquiry_id == inquiry_id)
+        .order_by(InquiryEvent.at, InquiryEvent.id)
+    )
+    return (await session.execute(statement)).scalars().all()
