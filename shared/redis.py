@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 from redis.asyncio import Redis, RedisCluster
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from shared.settings import RedisSettings
 
 RedisClient = Redis | RedisCluster
 
 
-def create_redis(settings: RedisSettings) -> RedisClient:
-    """A client with bounded waits, so a slow or dead Redis never stalls a caller for long."""
-    timeout = settings.redis_timeout_seconds
+def create_redis(settings: RedisSettings, *, read_timeout: float | None = None) -> RedisClient:
+    """A client with bounded waits, so a slow or dead Redis never stalls a caller for long.
+
+    ``read_timeout`` overrides the socket timeout for a client that issues blocking commands
+    (``XREAD BLOCK``): it must exceed the block time, or every idle read would time out.
+    """
+    connect_timeout = settings.redis_timeout_seconds
+    timeout = read_timeout if read_timeout is not None else connect_timeout
     if settings.redis_cluster:
         return RedisCluster.from_url(
-            settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
+            settings.redis_url, socket_timeout=timeout, socket_connect_timeout=connect_timeout
         )
     return Redis.from_url(
         settings.redis_url,
         socket_timeout=timeout,
-        socket_connect_timeout=timeout,
+        socket_connect_timeout=connect_timeout,
         health_check_interval=10,
     )

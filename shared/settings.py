@@ -199,6 +199,40 @@ class IntakeSettings(msgspec.Struct, frozen=True, rename="upper"):
         return _load(cls, environ)
 
 
+class NotifierSettings(msgspec.Struct, frozen=True, rename="upper"):
+    """The WebSocket notifier: auth deadline, per-socket queue, subscription cap, stream reads."""
+
+    notifier_auth_timeout_seconds: float = 10.0
+    notifier_queue_size: int = 1000
+    notifier_max_subscriptions: int = 100
+    notifier_block_ms: int = 5000
+    notifier_read_count: int = 500
+    notifier_close_timeout_seconds: float = 10.0
+
+    def __post_init__(self) -> None:
+        _require(
+            "NOTIFIER_AUTH_TIMEOUT_SECONDS",
+            0 < self.notifier_auth_timeout_seconds <= 60,
+            "must be in (0, 60]",
+        )
+        _require("NOTIFIER_QUEUE_SIZE", self.notifier_queue_size >= 10, "must be at least 10")
+        _require(
+            "NOTIFIER_MAX_SUBSCRIPTIONS", self.notifier_max_subscriptions >= 1, "must be at least 1"
+        )
+        _require("NOTIFIER_BLOCK_MS", 100 <= self.notifier_block_ms <= 60_000, "must be 100-60000")
+        _require("NOTIFIER_READ_COUNT", self.notifier_read_count >= 1, "must be at least 1")
+        _require(
+            "NOTIFIER_CLOSE_TIMEOUT_SECONDS",
+            0 < self.notifier_close_timeout_seconds <= 60,
+            "must be in (0, 60]",
+        )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> NotifierSettings:
+        """Read and validate from the environment."""
+        return _load(cls, environ)
+
+
 def port_of(service: str, environ: Mapping[str, str] | None = None) -> int:
     """The configured port of ``service`` (``INTAKE_PORT``, ``BACKOFFICE_PORT``, …)."""
     defaults = {"intake": 8001, "backoffice": 8002, "notifier": 8003}

@@ -1,0 +1,122 @@
+"""What one notifier process holds: Redis clients, the stream reader, the hub and its sessions."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+import structlog
+
+from services.notifier.hub import Hub
+from services.notifier.session import GOING_AWAY, Session, Transport
+from services.notifier.stream import Stream, StreamReader
+from shared.redis import create_redis
+from shared.settings import AuthSettings, NotifierSettings, RedisSettings
+
+log = structlog.get_logger("notifier")
+
+_CHECK_SECONDS = 1.0
+_DRAIN_SECONDS = 2.0
+
+
+class Notifier:
+    """The process-wide state; :meth:`serve` runs one connection."""
+
+    def __init__(
+        self, settings: NotifierSettings, redis: RedisSettings, auth: AuthSettings
+    ) -> None:
+        self.settings = settings
+        self.auth = auth
+        self.redis = create_redis(redis)
+        # XREAD BLOCK holds the socket idle for block_ms: its timeout must be longer.
+        self.blocking = create_redis(
+            redis, read_timeout=settings.notifier_block_ms / 1000 + redis.redis_timeout_seconds + 5
+        )
+        self.stream = Stream(self.redis, redis.stream_key)
+        self.hub = Hub(self.stream)
+        self.reader = StreamReader(
+            self.stream,
+            self.blocking,
+            self.hub.dispatch,
+            block_ms=settings.notifier_block_ms,
+            count=settings.notifier_read_count,
+        )
+        self.hub.reader = self.reader
+        self.sessions: set[Session] = set()
+        self._drained = False
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def serve(self, transport: Transport) -> None:
+        """Speak SPEC §8 on an accepted WebSocket until it ends."""
+        session = Session(transport, self.hub, self.settings, self.auth)
+        if self._drained:
+            session.shut(GOING_AWAY, "server shutting down")
+        self.sessions.add(session)
+        self._idle.clear()
+        try:
+            await session.run()
+        finally:
+            self.sessions.discard(session)
+            if not self.sessions:
+                self._idle.set()
+
+    async def redis_ok(self) -> bool:
+        """Redis answers PING within a second."""
+        try:
+            async with asyncio.timeout(_CHECK_SECONDS):
+                return bool(await self.redis.ping())
+        except Exception:
+            return False
+
+    async def reader_ok(self) -> bool:
+        """The stream reader loop is alive and its last read succeeded."""
+        return self.reader.running
+
+    async def start(self) -> None:
+        """Start the stream reader and close sockets with 1001 on SIGTERM/SIGINT."""
+        self.reader.start()
+        self._close_sockets_on_signal()
+
+    async def drain(self) -> None:
+        """Close every socket with 1001 and wait (briefly) until their handlers end."""
+        self._drained = True
+        for session in list(self.sessions):
+            session.shut(GOING_AWAY, "server shutting down")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), _DRAIN_SECONDS)
+
+    async def close(self) -> None:
+        """Drain sockets, stop the reader and close Redis."""
+        await self.drain()
+        await self.reader.stop()
+        await self.redis.aclose()
+        await self.blocking.aclose()
+
+    def _close_sockets_on_signal(self) -> None:
+        # uvicorn answers a shutdown signal by failing open WebSockets with 1012 before the
+        # lifespan shutdown runs; SPEC §8 wants 1001, so close them first, then let uvicorn go on.
+        if threading.current_thread() is not threading.main_thread():
+            return
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous = signal.getsignal(sig)
+            if callable(previous):
+                signal.signal(sig, self._chained(loop, previous))
+
+    def _chained(
+        self, loop: asyncio.AbstractEventLoop, previous: Callable[[int, FrameType | None], Any]
+    ) -> Callable[[int, FrameType | None], None]:
+        def handler(signum: int, frame: FrameType | None) -> None:
+            async def drain_then_exit() -> None:
+                await self.drain()
+                previous(signum, frame)
+
+            loop.call_soon_threadsafe(lambda: loop.create_task(drain_then_exit()))
+
+        return handler
