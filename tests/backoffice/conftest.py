@@ -38,9 +38,7 @@ def make_token(
     return jwt.encode(payload, secret, algorithm="HS256")
 
 
-def auth(
-    sub: str = "u1", merchant: str = "m1", perms: list[str] | None = None
-) -> dict[str, str]:
+def auth(sub: str = "u1", merchant: str = "m1", perms: list[str] | None = None) -> dict[str, str]:
     """Headers of a staff request for ``merchant``."""
     return {
         "Authorization": f"Bearer {make_token(sub, merchant, perms)}",
@@ -70,7 +68,9 @@ def api(backoffice: ServiceProcess) -> Iterator[httpx.Client]:
 
 def create(api: httpx.Client, merchant: str, sub: str = "u1", **overrides: Any) -> dict[str, Any]:
     """A staff-entered inquiry for ``merchant``; its JSON."""
-    response = api.post("/v1/inquiries", json=inquiry_body(**overrides), headers=auth(sub, merchant))
+    response = api.post(
+        "/v1/inquiries", json=inquiry_body(**overrides), headers=auth(sub, merchant)
+    )
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     return body
