@@ -21,10 +21,11 @@ def start_postgres(datadir: Path) -> str:
 
     pgserver stops the server when this process exits.
     """
-    import pgserver  # imported late: it creates a system user when run as root
+    # Imported late: importing pgserver is slow, and only this path needs it.
+    from pgserver.postgres_server import get_server
 
     datadir.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(datadir, cleanup_mode="stop")
+    server = get_server(datadir, cleanup_mode="stop")
     return str(server.get_uri())
 
 

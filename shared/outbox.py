@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 
 import structlog
 from prometheus_client import Counter, Gauge
@@ -65,7 +64,7 @@ class OutboxRelay:
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._failing_since: float | None = None
+        self._failing = False  # so an outage is logged once, not once per retry
 
     def wake(self) -> None:
         """Ask for a pass now (called after a commit that wrote outbox rows)."""
@@ -110,9 +109,9 @@ class OutboxRelay:
                 delete(OutboxEntry).where(OutboxEntry.id.in_([row.id for row in rows]))
             )
         PUBLISHED.inc(len(rows))
-        if self._failing_since is not None:
+        if self._failing:
             log.info("outbox relay recovered", published=len(rows))
-            self._failing_since = None
+            self._failing = False
         return len(rows)
 
     async def _append(self, events: list[Event]) -> None:
@@ -128,9 +127,8 @@ class OutboxRelay:
 
     def _note_failure(self, exc: Exception) -> None:
         PUBLISH_FAILURES.inc()
-        now = time.monotonic()
-        if self._failing_since is None:
-            self._failing_since = now
+        if not self._failing:
+            self._failing = True
             reason = "redis unavailable" if isinstance(exc, RedisError | OSError) else "error"
             log.warning("outbox publish failed; rows stay queued", reason=reason, error=str(exc))
 

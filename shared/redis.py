@@ -28,4 +28,6 @@ def create_redis(settings: RedisSettings, *, read_timeout: float | None = None) 
         socket_timeout=timeout,
         socket_connect_timeout=connect_timeout,
         health_check_interval=10,
+        # No hidden retries: each caller decides (the relay retries, a submit never waits).
+        retry=Retry(NoBackoff(), 0),
     )

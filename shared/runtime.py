@@ -8,10 +8,11 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec import Components, Reference, SecurityScheme
 from litestar.types import ControllerRouterHandler
 from sqlalchemy import text
 
@@ -68,7 +69,7 @@ def create_http_app(
     *,
     dependencies: Callable[[Runtime], dict[str, Any]] | None = None,
     cors_origins: list[str] | None = None,
-    security: dict[str, SecurityScheme] | None = None,
+    security: dict[str, SecurityScheme | Reference] | None = None,
 ) -> Litestar:
     """A Litestar app with the project's logging, errors, health, metrics and transaction.
 
@@ -94,9 +95,9 @@ def create_http_app(
             version="1.0.0",
             path="/schema",
             render_plugins=[SwaggerRenderPlugin()],
-            components=Components(security_schemes=security or {}),
+            components=Components(security_schemes=dict(security or {})),
             security=[{name: []} for name in security] if security else None,
         ),
-        state={"runtime": runtime},
+        state=State({"runtime": runtime}),
         logging_config=None,
     )

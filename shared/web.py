@@ -100,7 +100,7 @@ class RequestContextMiddleware(ASGIMiddleware):
         finally:
             log.info(
                 "request",
-                method=scope["method"],
+                method=scope.get("method"),
                 path=scope["path"],
                 status=status,
                 ms=round((time.perf_counter() - started) * 1000, 1),

@@ -8,10 +8,11 @@ import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import psycopg
+import redis
 from psycopg.rows import dict_row
 
 from shared.embedded import free_port
@@ -83,12 +84,18 @@ class Database:
     def rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
         """Every row of a query, as dicts."""
         with psycopg.connect(self.url, autocommit=True, row_factory=dict_row) as conn:
-            return conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
+            return conn.execute(sql, params).fetchall()
 
     def value(self, sql: str, *params: Any) -> Any:
         """The first column of the first row."""
         rows = self.rows(sql, *params)
         return next(iter(rows[0].values())) if rows else None
+
+
+def stream_entries(client: redis.Redis, key: str) -> list[tuple[str, dict[bytes, bytes]]]:
+    """Every entry of a stream, oldest first, as (id, fields)."""
+    entries = cast(list[tuple[bytes, dict[bytes, bytes]]], client.xrange(key))
+    return [(entry_id.decode(), fields) for entry_id, fields in entries]
 
 
 def wait_for(predicate: Any, timeout: float = 10.0, interval: float = 0.05) -> Any:

@@ -8,13 +8,13 @@ import httpx
 import msgspec
 import redis
 
-from tests.support import Database, ServiceProcess, inquiry_body, wait_for
+from tests.support import Database, ServiceProcess, inquiry_body, stream_entries, wait_for
 
 
 def _entries_for(client: redis.Redis, stream_key: str, inquiry_id: str) -> list[dict[bytes, bytes]]:
     return [
         fields
-        for _, fields in client.xrange(stream_key)
+        for _, fields in stream_entries(client, stream_key)
         if fields[b"inquiry_id"].decode() == inquiry_id
     ]
 
@@ -53,7 +53,8 @@ def test_json_submit_stores_every_field_and_publishes_the_spec_payload(
     ):
         assert row[field] == body[field], field
     assert row["is_spam"] is False
-    assert row["version"] == 1 and row["deleted_at"] is None
+    assert row["version"] == 1
+    assert row["deleted_at"] is None
 
     entries = wait_for(lambda: _entries_for(redis_client, stream_key, answer["id"]))
     assert len(entries) == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,7 +52,7 @@ async def save_idempotent_response(
 ) -> None:
     """Remember the response to replay for this key."""
     await session.execute(
-        IdempotencyKey.__table__.update()
+        update(IdempotencyKey)
         .where(IdempotencyKey.merchant_id == merchant_id, IdempotencyKey.key == key)
         .values(response=response)
     )
