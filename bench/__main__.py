@@ -6,18 +6,25 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import config, intake_bench
+from bench import config, intake_bench, notify_bench, sockets_bench
 from bench.report import Table
 from bench.stack import Stack, install_node_clients, raise_nofile
 
+SECTIONS: dict[str, Callable[[Stack, config.Config, Table], None]] = {
+    "intake": intake_bench.run,
+    "latency": notify_bench.submit_latency,
+    "fanout": sockets_bench.fanout,
+    "memory": sockets_bench.memory,
+}
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
 
 def main() -> int:
-    """Run every section that can run here; skipped ones say why."""
+    """Run every section (or those in ``BENCH_ONLY``); sections that cannot run say why."""
     cfg = config.load()
     table = Table()
     started = time.monotonic()
@@ -33,7 +40,10 @@ def main() -> int:
     install_node_clients()
     stack = Stack()
     try:
-        intake_bench.run(stack, cfg, table)
+        only = [name for name in os.environ.get("BENCH_ONLY", "").split(",") if name]
+        for name, section in SECTIONS.items():
+            if not only or name in only:
+                section(stack, cfg, table)
     finally:
         stack.stop()
     table.meta["seconds"] = round(time.monotonic() - started, 1)

@@ -11,6 +11,15 @@ def _rate(x: dict[str, Any] | float) -> float:
     return float(x["rps"]) if isinstance(x, dict) else float(x)
 
 
+def _value(r: dict[str, Any]) -> str:
+    value = r["value"]
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.3f} {r['unit']}" if r["unit"] == "x" else f"{value:,.1f} {r['unit']}"
+    return f"{value:,} {r['unit']}"
+
+
 def _ms(value: Any) -> str:
     return "" if value is None else f"{value:.1f}"
 
@@ -48,12 +57,15 @@ class Table:
         a: dict[str, Any] | float,
         b: dict[str, Any] | float,
         goal: float | None = None,
+        upper: float | None = None,
     ) -> None:
-        """a/b, checked against ``goal`` (a lower bound) when given."""
+        """a/b, checked against ``goal`` (a lower bound) or ``upper`` when given."""
         value = _rate(a) / _rate(b) if _rate(b) else None
         extra: dict[str, Any] = {}
         if goal is not None:
             extra = {"target": f">= {goal:g}", "met": value is not None and value >= goal}
+        if upper is not None:
+            extra = {"target": f"<= {upper:g}", "met": value is not None and value <= upper}
         self.row(section, name, None if value is None else round(value, 3), "x", **extra)
 
     def skip(self, section: str, name: str, reason: str) -> None:
@@ -62,19 +74,18 @@ class Table:
 
     def render(self) -> str:
         """The human-readable table."""
-        head = f"{'figure':<58} {'value':>12} {'p50ms':>8} {'p99ms':>8} {'maxms':>8}  target"
+        head = f"{'figure':<62} {'value':>15} {'p50ms':>8} {'p99ms':>8} {'maxms':>8}  target"
         lines: list[str] = []
         section = None
         for r in self.rows:
             if r["section"] != section:
                 section = r["section"]
                 lines += ["", f"== {section}", head]
-            value = "" if r["value"] is None else f"{r['value']:,} {r['unit']}"
             target = ""
             if "target" in r:
                 target = f"{r['target']} {'MET' if r['met'] else 'MISSED'}"
             lines.append(
-                f"{r['name'][:58]:<58} {value:>12} {_ms(r.get('p50_ms')):>8} "
+                f"{r['name'][:62]:<62} {_value(r):>15} {_ms(r.get('p50_ms')):>8} "
                 f"{_ms(r.get('p99_ms')):>8} {_ms(r.get('max_ms')):>8}  {target}"
             )
             cpu = r.get("cpu") or {}
