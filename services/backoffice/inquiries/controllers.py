@@ -42,6 +42,8 @@ from shared.models import Inquiry
 from shared.web import ErrorBody, error_response
 
 _NAMED = re.compile(r"field `([^`]+)`")
+# Python names of parameters whose wire name differs (``from`` is a keyword).
+_WIRE_NAMES = {"created_from": "from", "created_to": "to", "if_match": "If-Match"}
 Id = Annotated[uuid.UUID, Parameter(description="The inquiry id")]
 
 
@@ -53,6 +55,7 @@ def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Re
         named = _NAMED.search(text)
         key = str(item.get("key", ""))
         field = named.group(1) if named and key in ("", "data") else key or "body"
+        field = _WIRE_NAMES.get(field, field)
         errors.append(FieldError(field, text))
     if not errors:
         errors = [FieldError("body", str(exc.detail))]
