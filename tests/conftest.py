@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -37,18 +38,33 @@ def postgres_admin_url() -> str:
     return os.environ.get("TEST_DATABASE_URL") or start_postgres(ROOT / ".data" / "test-postgres")
 
 
+@contextlib.contextmanager
+def migrated_database(admin_url: str, name: str) -> Iterator[str]:
+    """Create database ``name``, build its schema by running the migrations, drop it after."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, query = admin_url.partition("?")
+    url = base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
+    try:
+        upgrade(DatabaseSettings(database_url=url))
+        yield url
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
 def database_url(postgres_admin_url: str, run_id: str) -> Iterator[str]:
     """A fresh database for this session, built by running the Alembic migrations."""
-    name = f"test_{run_id}"
-    with psycopg.connect(postgres_admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base, _, query = postgres_admin_url.partition("?")
-    url = base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
-    upgrade(DatabaseSettings(database_url=url))
-    yield url
-    with psycopg.connect(postgres_admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    with migrated_database(postgres_admin_url, f"test_{run_id}") as url:
+        yield url
+
+
+@pytest.fixture
+def own_database_url(postgres_admin_url: str, run_id: str) -> Iterator[str]:
+    """A database of this test alone: no other process's outbox relay can touch its rows."""
+    with migrated_database(postgres_admin_url, f"test_{run_id}_{uuid.uuid4().hex[:6]}") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
