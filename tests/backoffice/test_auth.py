@@ -13,6 +13,7 @@ import pytest
 
 from shared.auth import InquiryPermissions as P
 from tests.backoffice.conftest import ALL_PERMS, auth, create, make_token, new_merchant
+from tests.conftest import JWT_SECRET
 from tests.support import inquiry_body
 
 # Every guarded route: (method, path template, JSON body, the permission it needs).
@@ -49,14 +50,15 @@ def _alg_none(claims: dict[str, Any]) -> str:
 
 
 GOOD_CLAIMS = {"sub": "u1", "exp": int(time.time()) + 3600, "perms": {"m1": ALL_PERMS}}
+OTHER_SECRET = "another-secret-0123456789-0123456789-xyz"  # noqa: S105
 BAD_TOKENS = {
     "expired": make_token(ttl=-60),
-    "wrong key": make_token(secret="another-secret-0123456789-0123456789-xyz"),
+    "wrong key": make_token(secret=OTHER_SECRET),
     "alg none": _alg_none(GOOD_CLAIMS),
     "no sub": make_token(sub=None),  # type: ignore[arg-type]
     "no exp": jwt.encode(
         {"sub": "u1", "perms": {"m1": ALL_PERMS}},
-        "test-secret-0123456789-0123456789-abcdef",
+        JWT_SECRET,
         algorithm="HS256",
     ),
     "garbage": "not.a.jwt",

@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from tests.backoffice.conftest import auth, create, new_merchant
-from tests.support import Database, inquiry_body, wait_for
+from tests.support import Database, inquiry_body, stream_entries, wait_for
 
 
 def _writes(db: Database, merchant: str) -> tuple[int, int, int]:
@@ -59,7 +59,7 @@ def test_patch_with_if_match(api: httpx.Client, redis_client: redis.Redis, strea
     def updated() -> list[dict[str, Any]]:
         return [
             json.loads(f[b"data"])
-            for _, f in redis_client.xrange(stream_key)
+            for _, f in stream_entries(redis_client, stream_key)
             if f[b"inquiry_id"].decode() == inquiry and f[b"topic"].endswith(b"/updated")
         ]
 

@@ -7,8 +7,8 @@ import asyncio
 import httpx
 import pytest
 
-from shared.inquiries import lifecycle
 from shared.errors import Conflict
+from shared.inquiries import lifecycle
 from tests.backoffice.conftest import auth, create, new_merchant
 from tests.support import Database, ServiceProcess
 

@@ -13,7 +13,7 @@ from tests.support import ServiceProcess, inquiry_body
 
 def _create_many(api: httpx.Client, merchant: str, n: int) -> list[str]:
     def one(i: int) -> str:
-        return create(api, merchant, subject=f"Lead {i}")["id"]
+        return str(create(api, merchant, subject=f"Lead {i}")["id"])
 
     with ThreadPoolExecutor(8) as pool:
         return list(pool.map(one, range(n)))

@@ -9,7 +9,7 @@ import httpx
 import redis
 
 from tests.backoffice.conftest import auth, new_merchant
-from tests.support import ServiceProcess, inquiry_body, wait_for
+from tests.support import ServiceProcess, inquiry_body, stream_entries, wait_for
 
 TOPIC = "observation/outreach/inquiry/"
 
@@ -17,7 +17,7 @@ TOPIC = "observation/outreach/inquiry/"
 def _events_of(redis_client: redis.Redis, stream_key: str, inquiry_id: str) -> list[dict[str, Any]]:
     return [
         {k.decode(): v.decode() for k, v in fields.items()}
-        for _, fields in redis_client.xrange(stream_key)
+        for _, fields in stream_entries(redis_client, stream_key)
         if fields[b"inquiry_id"].decode() == inquiry_id
     ]
 
