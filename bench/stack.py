@@ -103,9 +103,11 @@ class Stack:
 class Server:
     """One server process (a service, or a bare peer) on a free loopback port."""
 
-    def __init__(self, argv: list[str], env: Mapping[str, str], health: str | None) -> None:
+    def __init__(
+        self, name: str, argv: list[str], env: Mapping[str, str], health: str | None
+    ) -> None:
         self.port = free_port()
-        log = DATA / "logs" / f"{Path(argv[-1]).name}-{self.port}.log"
+        log = DATA / "logs" / f"{name}-{self.port}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         self.log = log
         with log.open("ab") as out:
@@ -122,18 +124,19 @@ class Server:
     def service(cls, name: str, env: Mapping[str, str]) -> Server:
         """A service run exactly as in production: ``inquiries serve NAME``."""
         argv = [sys.executable, "-m", "shared.cli", "serve", name, "--port", "{port}"]
-        return cls(argv, env, "/health/live")
+        return cls(name, argv, env, "/health/live")
 
     @classmethod
     def bare(cls, kind: str, env: Mapping[str, str]) -> Server:
         """A bare peer from :mod:`bench.bare` (``litestar`` or ``websockets``)."""
         argv = [sys.executable, "-m", "bench.bare", kind, "{port}"]
-        return cls(argv, env, "/health" if kind == "litestar" else None)
+        return cls(f"bare-{kind}", argv, env, "/health" if kind == "litestar" else None)
 
     @classmethod
     def node_http(cls) -> Server:
         """The trivial Node HTTP server that shows the load generator's own ceiling."""
-        return cls(["node", str(NODE_DIR / "trivial_server.js"), "{port}"], os.environ, "/")
+        argv = ["node", str(NODE_DIR / "trivial_server.js"), "{port}"]
+        return cls("trivial-node", argv, os.environ, "/")
 
     @property
     def pid(self) -> int:
