@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
 
 import msgspec
 import structlog
@@ -13,6 +14,8 @@ from litestar import Controller, Request, Response, get
 from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import HTTPException
 from litestar.middleware import ASGIMiddleware
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -42,6 +45,28 @@ def error_response(
         headers=dict(headers or {}),
         media_type="application/json",
     )
+
+
+_ERROR_MEANINGS = {
+    400: "Invalid input: every bad field is listed in errors",
+    401: "Missing, expired or invalid token",
+    403: "No permission for this merchant",
+    404: "No such inquiry for this merchant",
+    409: "Not allowed in the current state",
+    412: "If-Match names a stale version",
+    413: "Body over the size limit",
+    415: "Unsupported content type",
+    422: "Idempotency-Key reused with another body",
+    429: "Rate limited; see Retry-After",
+}
+
+
+def error_responses(*codes: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the error statuses an endpoint can answer."""
+    return {
+        code: ResponseSpec(ErrorBody, description=_ERROR_MEANINGS[code], generate_examples=False)
+        for code in codes
+    }
 
 
 def _app_error(_: Request[Any, Any, Any], exc: AppError) -> Response[ErrorBody]:
@@ -141,3 +166,32 @@ def metrics(service: str) -> tuple[PrometheusConfig, type[PrometheusController]]
         app_name=service, prefix=service, group_path=True, exclude=["/metrics", "/health"]
     )
     return config, PrometheusController
+
+
+def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
+    """Replace msgspec's ``#/$defs/X`` references with the definitions themselves."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            return _inline_refs(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
+        return {key: _inline_refs(value, defs) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_inline_refs(value, defs) for value in node]
+    return node
+
+
+def request_body_operation(schema_of: type, media_types: Sequence[str]) -> type[Operation]:
+    """An OpenAPI operation documenting a body the handler parses itself (e.g. JSON or a form)."""
+    generated = msgspec.json.schema(schema_of)
+    schema = _inline_refs(generated, generated.get("$defs", {}))
+    schema.pop("$defs", None)
+
+    @dataclass
+    class BodyOperation(Operation):
+        def __post_init__(self) -> None:
+            # Litestar serialises a plain dict as it is: the schema is msgspec's own.
+            self.request_body = RequestBody(
+                content={m: OpenAPIMediaType(schema=cast(Schema, schema)) for m in media_types},
+                required=True,
+            )
+
+    return BodyOperation

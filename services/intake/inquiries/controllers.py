@@ -10,6 +10,7 @@ import msgspec
 from litestar import Controller, Request, Response, post
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,9 +20,9 @@ from services.intake.inquiries.pages import error_page, thank_you_page
 from services.intake.inquiries.schemas import Submission, SubmitResponse
 from services.intake.ratelimit import RateLimiter, client_ip
 from shared.errors import AppError, BadRequest, FieldError, UnsupportedMediaType
-from shared.inquiries.fields import locale_of, validate_input
+from shared.inquiries.fields import InquiryInput, locale_of, validate_input
 from shared.settings import IntakeSettings
-from shared.web import error_response
+from shared.web import error_response, error_responses, request_body_operation
 
 MAX_BODY = 32 * 1024
 _MERCHANT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -109,8 +110,14 @@ class SubmitController(Controller):
         status_code=201,
         request_max_body_size=MAX_BODY,
         summary="Submit an inquiry",
-        description="JSON or form-encoded body with the fields of InquiryInput.",
-        responses={},
+        description="A JSON body, or a form-encoded one with the same field names "
+        "(``source.page_url`` and so on for the source fields).",
+        operation_class=request_body_operation(InquiryInput, [_JSON, _FORM]),
+        responses={
+            201: ResponseSpec(SubmitResponse, description="Stored as NEW"),
+            303: ResponseSpec(None, description="Browser form post: on to the allowed _next"),
+            **error_responses(400, 413, 415, 422, 429),
+        },
     )
     async def submit(
         self,
@@ -156,6 +163,3 @@ class SubmitController(Controller):
         if next_url is not None:
             return Redirect(next_url, status_code=303)
         return Response(thank_you_page(request.state.locale), status_code=201, media_type=_HTML)
-
-
-__all__ = ["SubmitController", "SubmitResponse"]
