@@ -56,11 +56,13 @@ async def read_body(request: Request[Any, Any, Any]) -> tuple[dict[str, Any], bo
             data = msgspec.json.decode(body)
         except msgspec.DecodeError as exc:
             raise BadRequest(f"body is not valid JSON: {exc}") from exc
+        except RecursionError as exc:
+            raise BadRequest("body is not valid JSON: nested too deeply") from exc
         if not isinstance(data, dict):
             raise BadRequest("body must be a JSON object")
         return data, False
     try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict")
     except UnicodeDecodeError as exc:
         raise BadRequest("form body is not valid UTF-8") from exc
     form: dict[str, Any] = {}
