@@ -18,6 +18,8 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from shared.errors import AppError, FieldError
 
@@ -58,6 +60,7 @@ _ERROR_MEANINGS = {
     415: "Unsupported content type",
     422: "Idempotency-Key reused with another body",
     429: "Rate limited; see Retry-After",
+    503: "Database unavailable; see Retry-After",
 }
 
 
@@ -87,6 +90,12 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Error
     return error_response(exc.status_code, detail, errors, exc.headers)
 
 
+def _database_down(_: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
+    # The request wrote nothing (its transaction never committed): safe to retry.
+    log.error("database unavailable", error_type=type(exc).__name__)
+    return error_response(503, "database unavailable, retry shortly", headers={"Retry-After": "5"})
+
+
 def _unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
     log.exception("unhandled error", error_type=type(exc).__name__)
     return error_response(500, "internal server error")
@@ -95,6 +104,8 @@ def _unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     AppError: _app_error,
     HTTPException: _http_error,
+    OperationalError: _database_down,
+    SQLAlchemyTimeoutError: _database_down,
     Exception: _unexpected,
 }
 
