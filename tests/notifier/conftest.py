@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import redis
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from shared.auth import InquiryPermissions, mint_token
 from shared.events import Event, Topic, to_stream_fields
@@ -74,9 +75,9 @@ class Client:
         """Send one JSON message."""
         await self.ws.send(json.dumps(message))
 
-    async def recv(self, timeout: float = 10) -> dict[str, Any]:
+    async def recv(self, wait: float = 10) -> dict[str, Any]:
         """The next JSON message."""
-        raw = await asyncio.wait_for(self.ws.recv(), timeout)
+        raw = await asyncio.wait_for(self.ws.recv(), wait)
         result: dict[str, Any] = json.loads(raw)
         return result
 
@@ -90,14 +91,24 @@ class Client:
         assert reply["op"] == "subscribed", reply
         return reply
 
-    async def events(self, count: int, timeout: float = 15) -> list[dict[str, Any]]:
+    async def events(self, count: int, wait: float = 15) -> list[dict[str, Any]]:
         """The next ``count`` event messages."""
-        found = []
+        found: list[dict[str, Any]] = []
         while len(found) < count:
-            message = await self.recv(timeout)
+            message = await self.recv(wait)
             assert message["op"] == "event", message
             found.append(message)
         return found
+
+    async def until_closed(self, offsets: list[str] | None = None, wait: float = 15) -> int:
+        """Read until the server closes; return the close code (event offsets go to ``offsets``)."""
+        while True:
+            try:
+                message = await self.recv(wait)
+            except ConnectionClosed:
+                return self.ws.close_code or 0
+            if offsets is not None and message["op"] == "event":
+                offsets.append(message["offset"])
 
     async def close(self) -> None:
         """Close from the client side."""

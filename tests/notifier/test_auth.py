@@ -6,10 +6,10 @@ import asyncio
 import base64
 import json
 import time
+from collections.abc import Callable
 
 import jwt
 import pytest
-from websockets.exceptions import ConnectionClosed
 
 from shared.auth import InquiryPermissions
 from tests.conftest import JWT_SECRET
@@ -25,14 +25,11 @@ def _claims(m: str, exp: int) -> dict[str, object]:
     return {"sub": "u1", "exp": exp, "perms": {m: [p.value for p in InquiryPermissions]}}
 
 
-async def _closed_code(client: Client) -> int | None:
-    with pytest.raises(ConnectionClosed):
-        for _ in range(10):
-            await client.recv(timeout=10)
-    return client.ws.close_code
+async def _closed_code(client: Client) -> int:
+    return await client.until_closed()
 
 
-BAD_TOKENS = {
+BAD_TOKENS: dict[str, Callable[[str], str]] = {
     "malformed": lambda m: "not-a-jwt",
     "expired": lambda m: jwt.encode(_claims(m, int(time.time()) - 60), JWT_SECRET, "HS256"),
     "wrong_secret": lambda m: jwt.encode(_claims(m, int(time.time()) + 60), "y" * 40, "HS256"),

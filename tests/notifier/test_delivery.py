@@ -21,9 +21,10 @@ async def test_event_through_intake_reaches_both_rooms(
     collection = await Client.open(notifier.port, token(m))
     first = await collection.subscribe(f"inquiries:{m}")
     assert first["offset"]
-    response = httpx.post(
-        f"{intake.url}/v1/inquiries", json=inquiry_body(), headers={"x-merchant-id": m}
-    )
+    async with httpx.AsyncClient() as http:
+        response = await http.post(
+            f"{intake.url}/v1/inquiries", json=inquiry_body(), headers={"x-merchant-id": m}
+        )
     assert response.status_code in (200, 201, 202), response.text
     (event,) = await collection.events(1)
     inquiry_id = event["data"]["id"]
