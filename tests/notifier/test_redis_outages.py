@@ -1,0 +1,128 @@
+"""The reader survives a Redis restart; the same fan-out works on a real 3-node Redis Cluster."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+from redis.cluster import RedisCluster
+
+from shared.embedded import REDIS_CLI, RedisServer
+from tests.notifier.conftest import Client, make_event, merchant, notifier_env, publish, token
+from tests.support import ServiceProcess, wait_for
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A Redis this test may restart."""
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.remove()
+
+
+async def test_delivery_resumes_after_a_redis_restart(
+    own_redis: RedisServer, base_env: dict[str, str]
+) -> None:
+    env = notifier_env(base_env, REDIS_URL=own_redis.url, STREAM_KEY="events")
+    service = ServiceProcess("notifier", env).start()
+    try:
+        m = merchant()
+        client = await Client.open(service.port, token(m))
+        await client.subscribe(f"inquiries:{m}")
+        before = redis.Redis.from_url(own_redis.url)
+        first = publish(before, "events", make_event(m))
+        assert [e["offset"] for e in await client.events(1)] == [first]
+        before.close()
+
+        own_redis.stop()  # a crash: the stream is gone with it (no persistence)
+        await asyncio.sleep(1.5)
+        own_redis.start()
+        after = redis.Redis.from_url(own_redis.url)
+        ids = [publish(after, "events", make_event(m)) for _ in range(5)]
+        assert [e["offset"] for e in await client.events(5, wait=30)] == ids
+        await asyncio.to_thread(wait_for, lambda: _ready(service), 30)  # and the service says so
+        after.close()
+        await client.close()
+    finally:
+        service.stop()
+
+
+def _ready(service: ServiceProcess) -> bool:
+    return httpx.get(f"{service.url}/health/ready").status_code == 200
+
+
+@pytest.fixture
+def redis_cluster(tmp_path: Path) -> Iterator[str]:
+    """Three primaries on loopback, slots spread by ``redis-cli --cluster create``."""
+    nodes = []
+    for i in range(3):
+        node = RedisServer(
+            tmp_path / f"node{i}",
+            extra_args=["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"],
+        ).start()
+        nodes.append(node)
+    try:
+        subprocess.run(
+            [
+                str(REDIS_CLI),
+                "--cluster",
+                "create",
+                *(f"127.0.0.1:{n.port}" for n in nodes),
+                "--cluster-replicas",
+                "0",
+                "--cluster-yes",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+
+        def healthy() -> bool:
+            return all(
+                b"cluster_state:ok"
+                in subprocess.run(
+                    [str(REDIS_CLI), "-p", str(n.port), "cluster", "info"],
+                    capture_output=True,
+                    check=False,
+                ).stdout
+                for n in nodes
+            )
+
+        wait_for(healthy, timeout=30, interval=0.2)
+        yield f"redis://127.0.0.1:{nodes[0].port}/0"
+    finally:
+        for node in nodes:
+            node.remove()
+
+
+async def test_every_instance_delivers_on_a_redis_cluster(
+    redis_cluster: str, base_env: dict[str, str]
+) -> None:
+    key = "outreach:inquiry:events"
+    env = notifier_env(base_env, REDIS_URL=redis_cluster, REDIS_CLUSTER="1", STREAM_KEY=key)
+    services = [ServiceProcess("notifier", env).start() for _ in range(2)]
+    publisher: Any = RedisCluster.from_url(redis_cluster)
+    try:
+        m = merchant()
+        clients = [await Client.open(s.port, token(m)) for s in services]
+        for client in clients:
+            await client.subscribe(f"inquiries:{m}")
+        ids = [publish(publisher, key, make_event(m)) for _ in range(20)]
+        for client in clients:
+            assert [e["offset"] for e in await client.events(20)] == ids
+        resumed = await Client.open(services[1].port, token(m))
+        reply = await resumed.subscribe(f"inquiries:{m}", since=ids[9])
+        assert reply["recovered"] is True
+        assert [e["offset"] for e in await resumed.events(10)] == ids[10:]
+        for client in (*clients, resumed):
+            await client.close()
+    finally:
+        publisher.close()
+        for service in services:
+            service.stop()
