@@ -21,6 +21,7 @@ class Config:
     fanout_sizes: tuple[int, ...] = (1_000, 10_000)
     fanout_latency_events: int = 20
     fanout_burst_events: int = 50
+    fanout_burst_messages: int = 100_000  # caps the burst at large sizes (10 min budget)
     memory_sizes: tuple[int, ...] = (10_000, 20_000)
     sockets_per_client: int = 10_000
 

@@ -159,7 +159,8 @@ def fanout_one(
             {kind: lambda: [server.pid], "ws clients (node)": lambda: _client_pids(clients)}
         )
         watch.start()
-        keys, t_pub = publish(client, "fan", cfg.fanout_burst_events)
+        burst = max(3, min(cfg.fanout_burst_events, cfg.fanout_burst_messages // max(held, 1)))
+        keys, t_pub = publish(client, "fan", burst)
         events = wait_delivered(clients, keys, held, timeout=60)
         cpu = watch.stop()
         complete = [events[k] for k in keys if k in events and events[k][0] >= held]
