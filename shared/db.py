@@ -23,7 +23,8 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
         settings.sqlalchemy_url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_size,
-        pool_pre_ping=True,
+        # No ping per checkout (a round trip per request): a connection broken by a database
+        # restart is invalidated on first use, that request gets a 503, the next a fresh one.
     )
 
 

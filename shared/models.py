@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     func,
     text,
@@ -126,3 +127,9 @@ class IdempotencyKey(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     response: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+
+
+# Core handles on the tables for the hot insert paths (the ORM's bulk machinery costs more).
+INQUIRIES = cast(Table, Inquiry.__table__)
+INQUIRY_EVENTS = cast(Table, InquiryEvent.__table__)
+OUTBOX = cast(Table, OutboxEntry.__table__)

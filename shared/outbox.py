@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import OUTBOX_WRITTEN
 from shared.events import Event, to_stream_fields
-from shared.models import OutboxEntry
+from shared.models import OUTBOX, OutboxEntry
 from shared.redis import RedisClient
 from shared.settings import RedisSettings
 
@@ -36,7 +36,7 @@ _BATCH = 500
 async def enqueue(session: AsyncSession, event: Event) -> None:
     """Write ``event`` to the outbox inside the caller's transaction."""
     await session.execute(
-        insert(OutboxEntry).values(
+        insert(OUTBOX).values(
             event_id=event.event_id,
             topic=event.topic,
             merchant_id=event.merchant_id,

@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.models import Inquiry, InquiryEvent
+from shared.models import INQUIRIES, INQUIRY_EVENTS
 
 
 async def insert_inquiry(session: AsyncSession, values: dict[str, Any]) -> None:
     """Insert one inquiry row (``values`` carries id, timestamps and status)."""
-    await session.execute(insert(Inquiry).values(**values))
+    await session.execute(insert(INQUIRIES).values(**values))
 
 
 async def insert_audit_event(
@@ -31,7 +31,7 @@ async def insert_audit_event(
 ) -> None:
     """Append one entry to the audit trail."""
     await session.execute(
-        insert(InquiryEvent).values(
+        insert(INQUIRY_EVENTS).values(
             inquiry_id=inquiry_id,
             merchant_id=merchant_id,
             actor_id=actor_id,
