@@ -57,16 +57,26 @@ def _ready(service: ServiceProcess) -> bool:
     return httpx.get(f"{service.url}/health/ready").status_code == 200
 
 
+def _start_node(datadir: Path) -> RedisServer:
+    # A free port can be taken by another process before redis-server binds it: try again.
+    for attempt in range(3):
+        try:
+            return RedisServer(
+                datadir,
+                extra_args=["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"],
+            ).start()
+        except RuntimeError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 @pytest.fixture
 def redis_cluster(tmp_path: Path) -> Iterator[str]:
     """Three primaries on loopback, slots spread by ``redis-cli --cluster create``."""
     nodes = []
     for i in range(3):
-        node = RedisServer(
-            tmp_path / f"node{i}",
-            extra_args=["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"],
-        ).start()
-        nodes.append(node)
+        nodes.append(_start_node(tmp_path / f"node{i}"))
     try:
         subprocess.run(
             [
