@@ -180,3 +180,15 @@ async def test_reconnect_to_the_other_instance_after_a_crash(
     await _collect_until(client, appended[-1], got)
     assert got == appended
     await client.close()
+
+
+async def test_shutdown_closes_sockets_with_1001(base_env: dict[str, str]) -> None:
+    service = ServiceProcess("notifier", notifier_env(base_env)).start()
+    try:
+        m = merchant()
+        client = await Client.open(service.port, token(m))
+        await client.subscribe(f"inquiries:{m}")
+        await asyncio.to_thread(service.stop)
+        assert await client.until_closed() == 1001
+    finally:
+        service.stop(kill=True)
