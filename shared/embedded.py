@@ -81,13 +81,21 @@ class RedisServer:
         return self
 
     def answers(self) -> bool:
-        """Whether the server accepts connections."""
+        """Whether *our* process answers on the port (not another server that took it)."""
+        if self.process is None:
+            return False
         with (
             contextlib.suppress(OSError),
             socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as conn,
         ):
-            conn.sendall(b"PING\r\n")
-            return conn.recv(16).startswith(b"+PONG")
+            conn.sendall(b"INFO server\r\n")
+            reply = b""
+            while b"process_id:" not in reply or not reply.endswith(b"\r\n"):
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                reply += chunk
+            return f"process_id:{self.process.pid}\r\n".encode() in reply
         return False
 
     def stop(self) -> None:

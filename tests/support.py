@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
 import subprocess
 import sys
 import time
@@ -15,20 +17,26 @@ import psycopg
 import redis
 from psycopg.rows import dict_row
 
-from shared.embedded import free_port
-
 ROOT = Path(__file__).resolve().parent.parent
+LOGS = ROOT / ".data" / "test-logs"
+_BOUND = re.compile(r"Uvicorn running on http://[^:]+:(\d+)")
 
 
 class ServiceProcess:
-    """One service run exactly as in production: ``inquiries serve NAME`` under uvicorn."""
+    """One service run exactly as in production: ``inquiries serve NAME`` under uvicorn.
+
+    Without a ``port`` the server binds port 0 and the test reads the port it got from its
+    log: no window in which another process can take a port picked in advance.
+    """
+
+    _started = itertools.count()
 
     def __init__(self, name: str, env: Mapping[str, str], port: int | None = None) -> None:
         self.name = name
         self.env = {**os.environ, **env}
-        self.port = port or free_port()
+        self.port = port or 0
         self.process: subprocess.Popen[bytes] | None = None
-        self.log = ROOT / ".data" / "test-logs" / f"{name}-{self.port}.log"
+        self.log = LOGS / f"{name}-{os.getpid()}-{next(self._started)}.log"
 
     @property
     def url(self) -> str:
@@ -36,8 +44,9 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> ServiceProcess:
-        """Start and wait until ``/health/live`` answers."""
+        """Start, learn the bound port, and wait until ``/health/live`` answers."""
         self.log.parent.mkdir(parents=True, exist_ok=True)
+        offset = self.log.stat().st_size if self.log.exists() else 0
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "shared.cli", "serve", self.name, "--port", str(self.port)],
@@ -50,17 +59,20 @@ class ServiceProcess:
         while True:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited: {self.log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{self.url}/health/live", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
+            bound = _BOUND.search(self.log.read_bytes()[offset:].decode(errors="replace"))
+            if bound is not None:
+                self.port = int(bound[1])
+                try:
+                    if httpx.get(f"{self.url}/health/live", timeout=1).status_code == 200:
+                        return self
+                except httpx.HTTPError:
+                    pass
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{self.name} did not start: {self.log.read_text()[-2000:]}")
             time.sleep(0.05)
 
     def stop(self, kill: bool = False) -> None:
-        """Stop gracefully (SIGTERM), or ``kill`` it as a crash would."""
+        """Stop gracefully (SIGTERM), or ``kill`` it as a crash would; a restart keeps the port."""
         if self.process is None:
             return
         if kill:
