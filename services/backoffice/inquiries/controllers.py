@@ -13,7 +13,7 @@ from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.backoffice.auth import authorize, requires
-from services.backoffice.inquiries import actions, service
+from services.backoffice.inquiries import actions, edits, service
 from services.backoffice.inquiries.repository import Filters
 from services.backoffice.inquiries.schemas import (
     AssignBody,
@@ -161,8 +161,8 @@ class InquiryController(Controller):
         if_match: Annotated[str | None, Parameter(header="if-match")] = None,
     ) -> Response[InquiryOut]:
         """Contact, business, subject, message, type, locale and source; 412 on a stale ETag."""
-        expected = service.parse_if_match(if_match)
-        row = await service.update(session, merchant, inquiry_id, principal.sub, data, expected)
+        expected = edits.parse_if_match(if_match)
+        row = await edits.update(session, merchant, inquiry_id, principal.sub, data, expected)
         return _with_etag(row)
 
     @delete("/{inquiry_id:uuid}", opt=requires(P.DELETE), summary="Soft-delete", status_code=204)
@@ -170,14 +170,14 @@ class InquiryController(Controller):
         self, session: AsyncSession, merchant: str, principal: Principal, inquiry_id: Id
     ) -> None:
         """Hide the inquiry from every read until it is restored."""
-        await service.delete(session, merchant, inquiry_id, principal.sub)
+        await edits.delete(session, merchant, inquiry_id, principal.sub)
 
     @post("/{inquiry_id:uuid}/restore", opt=requires(P.DELETE), status_code=200)
     async def restore(
         self, session: AsyncSession, merchant: str, principal: Principal, inquiry_id: Id
     ) -> Response[InquiryOut]:
         """Bring back a soft-deleted inquiry; 409 if it is not deleted."""
-        return _with_etag(await service.restore(session, merchant, inquiry_id, principal.sub))
+        return _with_etag(await edits.restore(session, merchant, inquiry_id, principal.sub))
 
     @post("/{inquiry_id:uuid}/assign", opt=requires(P.UPDATE), status_code=200)
     async def assign(

@@ -30,11 +30,11 @@ from services.backoffice.inquiries.schemas import (
     inquiry_out,
 )
 from shared import outbox
-from shared.errors import BadRequest, Conflict, FieldError, NotFound, PreconditionFailed
+from shared.errors import BadRequest, Conflict, FieldError, NotFound
 from shared.events import Event, Topic
 from shared.inquiries import lifecycle
 from shared.inquiries import repository as shared_repository
-from shared.inquiries.fields import InquiryInput, validate_input
+from shared.inquiries.fields import validate_input
 from shared.inquiries.labels import STATUSES
 from shared.inquiries.service import create_inquiry
 from shared.models import Inquiry
@@ -54,16 +54,14 @@ _TOPICS = {
     "convert": Topic.CONVERTED,
     "lose": Topic.LOST,
 }
-_EDITABLE = frozenset(f.name for f in msgspec.structs.fields(InquiryInput))
-_READONLY = frozenset(Inquiry.__table__.columns.keys()) - _EDITABLE
 # Attempts at a conditional update before giving up on a hot row (each loss means progress).
-_ATTEMPTS = 5
+ATTEMPTS = 5
 
 # A plan for one change: the column values to set and the "what changed" of its event.
 Plan = tuple[dict[str, Any], dict[str, Any]]
 
 
-def _now() -> datetime:
+def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
@@ -169,7 +167,7 @@ async def events(
     ]
 
 
-def _invalid(errors: list[FieldError]) -> BadRequest:
+def invalid(errors: list[FieldError]) -> BadRequest:
     return BadRequest("invalid inquiry: " + ", ".join(e.field for e in errors), errors=errors)
 
 
@@ -179,12 +177,12 @@ async def create(
     """A staff-entered lead: NEW, audited as created, and notified as ``submitted``."""
     fields, errors = validate_input(raw, allow_unknown=False)
     if errors:
-        raise _invalid(errors)
+        raise invalid(errors)
     created = await create_inquiry(session, merchant_id, fields, actor_id=actor_id)
     return inquiry_out(await get(session, merchant_id, created.id))
 
 
-async def _record(
+async def record(
     session: AsyncSession,
     row: Inquiry,
     *,
@@ -237,10 +235,10 @@ async def transition(
     """Apply a lifecycle ``action``: check it against the state machine, then update only if
     nobody changed the row in between (else re-read and re-check). ``plan`` returns None for a
     no-op."""
-    for _ in range(_ATTEMPTS):
+    for _ in range(ATTEMPTS):
         row = await get(session, merchant_id, inquiry_id)
         target = lifecycle.next_status(row.status, action)
-        now = _now()
+        now = utc_now()
         planned = plan(row, target, now)
         if planned is None:
             return row
@@ -250,7 +248,7 @@ async def transition(
             session, row, {**values, "status": target, "updated_at": now}
         )
         if updated is not None:
-            await _record(
+            await record(
                 session,
                 updated,
                 topic=_TOPICS[action],
@@ -260,108 +258,5 @@ async def transition(
                 changes=changes,
             )
             TRANSITIONS.labels(action).inc()
-            return updated
-    raise Conflict("the inquiry is changing concurrently; try again")
-
-
-def parse_if_match(if_match: str | None) -> int | None:
-    """The version named by ``If-Match`` (``"3"``, ``W/"3"`` or ``3``); None for absent or ``*``."""
-    if if_match is None or if_match.strip() == "*":
-        return None
-    tag = if_match.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
-        raise BadRequest(
-            "If-Match: must be an ETag from GET",
-            errors=[FieldError("If-Match", "must be an ETag from GET")],
-        )
-    return int(tag)
-
-
-async def update(
-    session: AsyncSession,
-    merchant_id: str,
-    inquiry_id: uuid.UUID,
-    actor_id: str,
-    raw: dict[str, Any],
-    expected_version: int | None,
-) -> Inquiry:
-    """Change contact, business, message, type, locale or source fields; never the status."""
-    readonly = [FieldError(k, "cannot be changed here") for k in raw if k in _READONLY]
-    fields, errors = validate_input(
-        {k: v for k, v in raw.items() if k not in _READONLY}, partial=True, allow_unknown=False
-    )
-    errors = readonly + errors
-    if not errors and not fields:
-        errors = [FieldError("body", "names no field to change")]
-    if errors:
-        raise _invalid(errors)
-    for _ in range(_ATTEMPTS):
-        row = await get(session, merchant_id, inquiry_id)
-        if expected_version is not None and row.version != expected_version:
-            raise PreconditionFailed(f"inquiry is at version {row.version}, not {expected_version}")
-        now = _now()
-        updated = await repository.update_if_version(session, row, {**fields, "updated_at": now})
-        if updated is not None:
-            await _record(
-                session,
-                updated,
-                topic=Topic.UPDATED,
-                actor_id=actor_id,
-                from_status=row.status,
-                at=now,
-                changes={"changes": fields},
-            )
-            return updated
-    raise Conflict("the inquiry is changing concurrently; try again")
-
-
-async def delete(
-    session: AsyncSession, merchant_id: str, inquiry_id: uuid.UUID, actor_id: str
-) -> None:
-    """Soft-delete: hidden from every read until restored."""
-    for _ in range(_ATTEMPTS):
-        row = await get(session, merchant_id, inquiry_id)
-        now = _now()
-        updated = await repository.update_if_version(
-            session, row, {"deleted_at": now, "updated_at": now}
-        )
-        if updated is not None:
-            await _record(
-                session,
-                updated,
-                topic=Topic.DELETED,
-                actor_id=actor_id,
-                from_status=row.status,
-                at=now,
-                changes={"deleted_at": now},
-            )
-            return
-    raise Conflict("the inquiry is changing concurrently; try again")
-
-
-async def restore(
-    session: AsyncSession, merchant_id: str, inquiry_id: uuid.UUID, actor_id: str
-) -> Inquiry:
-    """Undo a soft delete; 409 when the inquiry is not deleted."""
-    for _ in range(_ATTEMPTS):
-        row = await repository.get(session, merchant_id, inquiry_id, deleted=True)
-        if row is None:
-            if await repository.get(session, merchant_id, inquiry_id) is not None:
-                raise Conflict(f"inquiry {inquiry_id} is not deleted")
-            raise NotFound(f"inquiry {inquiry_id} not found")
-        now = _now()
-        updated = await repository.update_if_version(
-            session, row, {"deleted_at": None, "updated_at": now}, deleted=True
-        )
-        if updated is not None:
-            await _record(
-                session,
-                updated,
-                topic=Topic.RESTORED,
-                actor_id=actor_id,
-                from_status=row.status,
-                at=now,
-                changes={},
-            )
             return updated
     raise Conflict("the inquiry is changing concurrently; try again")
