@@ -21,8 +21,10 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     """An async engine on psycopg 3 with a bounded pool."""
     return create_async_engine(
         settings.sqlalchemy_url,
+        # A fixed pool: overflow connections are closed on return, and reconnecting under
+        # load costs more than waiting for a pooled connection.
         pool_size=settings.database_pool_size,
-        max_overflow=settings.database_pool_size,
+        max_overflow=0,
         # No ping per checkout (a round trip per request): a connection broken by a database
         # restart is invalidated on first use, that request gets a 503, the next a fresh one.
     )

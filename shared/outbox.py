@@ -36,14 +36,15 @@ _BATCH = 500
 async def enqueue(session: AsyncSession, event: Event) -> None:
     """Write ``event`` to the outbox inside the caller's transaction."""
     await session.execute(
-        insert(OUTBOX).values(
-            event_id=event.event_id,
-            topic=event.topic,
-            merchant_id=event.merchant_id,
-            inquiry_id=event.inquiry_id,
-            occurred_at=event.occurred_at,
-            data=event.data,
-        )
+        insert(OUTBOX),
+        {
+            "event_id": event.event_id,
+            "topic": event.topic,
+            "merchant_id": event.merchant_id,
+            "inquiry_id": event.inquiry_id,
+            "occurred_at": event.occurred_at,
+            "data": event.data,
+        },
     )
     session.info[OUTBOX_WRITTEN] = True
 

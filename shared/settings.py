@@ -63,7 +63,7 @@ class DatabaseSettings(msgspec.Struct, frozen=True, rename="upper"):
     """Where PostgreSQL is: a plain libpq URI such as ``postgresql://user@host:5432/db``."""
 
     database_url: str = ""
-    database_pool_size: int = 10
+    database_pool_size: int = 20
 
     def __post_init__(self) -> None:
         _require(

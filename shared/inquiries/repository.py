@@ -14,7 +14,8 @@ from shared.models import INQUIRIES, INQUIRY_EVENTS
 
 async def insert_inquiry(session: AsyncSession, values: dict[str, Any]) -> None:
     """Insert one inquiry row (``values`` carries id, timestamps and status)."""
-    await session.execute(insert(INQUIRIES).values(**values))
+    # Parameters beside the statement, not baked into it: the compiled INSERT is cached.
+    await session.execute(insert(INQUIRIES), values)
 
 
 async def insert_audit_event(
@@ -31,14 +32,15 @@ async def insert_audit_event(
 ) -> None:
     """Append one entry to the audit trail."""
     await session.execute(
-        insert(INQUIRY_EVENTS).values(
-            inquiry_id=inquiry_id,
-            merchant_id=merchant_id,
-            actor_id=actor_id,
-            action=action,
-            from_status=from_status,
-            to_status=to_status,
-            at=at,
-            data=data or {},
-        )
+        insert(INQUIRY_EVENTS),
+        {
+            "inquiry_id": inquiry_id,
+            "merchant_id": merchant_id,
+            "actor_id": actor_id,
+            "action": action,
+            "from_status": from_status,
+            "to_status": to_status,
+            "at": at,
+            "data": data or {},
+        },
     )
