@@ -53,7 +53,7 @@ def serve(service: str, port: int | None, host: str) -> None:
         f"services.{service}.app:create_app",
         factory=True,
         host=host,
-        port=port or port_of(service),
+        port=port_of(service) if port is None else port,
         log_config=None,
         access_log=False,
         lifespan="on",
