@@ -23,13 +23,15 @@ def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
 
 
 def test_submits_survive_a_redis_outage_and_are_published_after_it(
-    own_redis: RedisServer, base_env: dict[str, str], db: Database
+    own_redis: RedisServer, own_database_url: str, base_env: dict[str, str]
 ) -> None:
     stream = "test:outage:events"
+    db = Database(own_database_url)  # no other process's outbox relay can take these rows
     intake = ServiceProcess(
         "intake",
         {
             **base_env,
+            "DATABASE_URL": own_database_url,
             "REDIS_URL": own_redis.url,
             "STREAM_KEY": stream,
             "INTAKE_RATE_LIMIT_PER_IP": "1000/minute",
