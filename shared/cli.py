@@ -16,6 +16,7 @@ from shared.settings import (
     DatabaseSettings,
     IntakeSettings,
     LogSettings,
+    NotifierSettings,
     RedisSettings,
     SettingsError,
     port_of,
@@ -40,6 +41,8 @@ def _validate_settings(service: str) -> None:
         loaders.append(DatabaseSettings.from_env)
     if service == "intake":
         loaders.append(IntakeSettings.from_env)
+    if service == "notifier":
+        loaders.append(NotifierSettings.from_env)
     for load in loaders:
         load()
 
