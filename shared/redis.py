@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from redis.asyncio import Redis, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -31,3 +33,12 @@ def create_redis(settings: RedisSettings, *, read_timeout: float | None = None) 
         # No hidden retries: each caller decides (the relay retries, a submit never waits).
         retry=Retry(NoBackoff(), 0),
     )
+
+
+async def answers(client: RedisClient, within: float = 1.0) -> bool:
+    """Whether Redis answers PING within ``within`` seconds (for readiness checks)."""
+    try:
+        async with asyncio.timeout(within):
+            return bool(await client.ping())
+    except Exception:
+        return False

@@ -19,7 +19,7 @@ from sqlalchemy import text
 from shared.db import create_engine, create_sessionmaker, session_provider
 from shared.logging import configure_logging
 from shared.outbox import OutboxRelay
-from shared.redis import create_redis
+from shared.redis import answers, create_redis
 from shared.settings import DatabaseSettings, LogSettings, RedisSettings
 from shared.web import EXCEPTION_HANDLERS, RequestContextMiddleware, health_controller, metrics
 
@@ -46,11 +46,7 @@ class Runtime:
 
     async def redis_ok(self) -> bool:
         """Redis answers PING within a second."""
-        try:
-            async with asyncio.timeout(_CHECK_SECONDS):
-                return bool(await self.redis.ping())
-        except Exception:
-            return False
+        return await answers(self.redis)
 
     async def start(self) -> None:
         """Start the outbox relay."""

@@ -15,12 +15,11 @@ import structlog
 from services.notifier.hub import Hub
 from services.notifier.session import GOING_AWAY, Session, Transport
 from services.notifier.stream import Stream, StreamReader
-from shared.redis import create_redis
+from shared.redis import answers, create_redis
 from shared.settings import AuthSettings, NotifierSettings, RedisSettings
 
 log = structlog.get_logger("notifier")
 
-_CHECK_SECONDS = 1.0
 _DRAIN_SECONDS = 2.0
 
 
@@ -68,11 +67,7 @@ class Notifier:
 
     async def redis_ok(self) -> bool:
         """Redis answers PING within a second."""
-        try:
-            async with asyncio.timeout(_CHECK_SECONDS):
-                return bool(await self.redis.ping())
-        except Exception:
-            return False
+        return await answers(self.redis)
 
     async def reader_ok(self) -> bool:
         """The stream reader loop is alive and its last read succeeded."""
