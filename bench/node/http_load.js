@@ -32,10 +32,12 @@ function connection() {
     buf = buf.subarray(end + 4 + len);
     const w = waiter; waiter = null; w(res);
   });
-  const fail = () => { if (waiter) { const w = waiter; waiter = null; w({ status: 0, body: '' }); } };
+  let open = true;
+  const fail = () => { open = false; if (waiter) { const w = waiter; waiter = null; w({ status: 0, body: '' }); } };
   sock.on('error', fail); sock.on('close', fail);
+  // The server closes keep-alive connections idle past its timeout: such a one is never reused.
   return { send: (i) => new Promise((resolve) => { waiter = resolve; sock.write(requests[i % requests.length]); }),
-    close: () => sock.destroy() };
+    close: () => sock.destroy(), get open() { return open; } };
 }
 
 function pct(sorted, p) {
@@ -71,7 +73,9 @@ async function fixedRate() {
   for (let i = 0; i < total; i++) {
     const wait = start + (i * 1000) / cfg.rate - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const c = idle.pop() || connection();
+    let c = idle.pop();
+    while (c && !c.open) c = idle.pop();
+    c = c || connection();
     const t = wallMs();
     pending.push(c.send(i).then((r) => {
       idle.push(c);
