@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 
 import structlog
 from prometheus_client import Counter, Gauge
 from redis.exceptions import RedisError
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import Row, delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import OUTBOX_WRITTEN
 from shared.events import Event, to_stream_fields
-from shared.models import OUTBOX, OutboxEntry
+from shared.models import OUTBOX
 from shared.redis import RedisClient
 from shared.settings import RedisSettings
 
@@ -33,18 +34,23 @@ _RELAY_LOCK = 0x1A7E_0B0C
 _BATCH = 500
 
 
-async def enqueue(session: AsyncSession, event: Event) -> None:
-    """Write ``event`` to the outbox inside the caller's transaction."""
+async def enqueue(session: AsyncSession, *events: Event) -> None:
+    """Write ``events`` to the outbox inside the caller's transaction."""
+    if not events:
+        return
     await session.execute(
         insert(OUTBOX),
-        {
-            "event_id": event.event_id,
-            "topic": event.topic,
-            "merchant_id": event.merchant_id,
-            "inquiry_id": event.inquiry_id,
-            "occurred_at": event.occurred_at,
-            "data": event.data,
-        },
+        [
+            {
+                "event_id": event.event_id,
+                "topic": event.topic,
+                "merchant_id": event.merchant_id,
+                "inquiry_id": event.inquiry_id,
+                "occurred_at": event.occurred_at,
+                "data": event.data,
+            }
+            for event in events
+        ],
     )
     session.info[OUTBOX_WRITTEN] = True
 
@@ -94,21 +100,22 @@ class OutboxRelay:
                 self._note_failure(exc)
 
     async def publish_pending(self) -> int:
-        """Append one batch of pending rows to the stream and delete them; return how many."""
+        """Append one batch of pending rows to the stream and delete them; return how many.
+
+        The rows are deleted first and the deletion commits only after Redis took them: if the
+        append fails, the rollback puts them back for the next pass.
+        """
         async with self._sessions() as session, session.begin():
             await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _RELAY_LOCK})
-            rows = (
-                (await session.execute(select(OutboxEntry).order_by(OutboxEntry.id).limit(_BATCH)))
-                .scalars()
-                .all()
+            oldest = select(OUTBOX.c.id).order_by(OUTBOX.c.id).limit(_BATCH)
+            taken = await session.execute(
+                delete(OUTBOX).where(OUTBOX.c.id.in_(oldest.scalar_subquery())).returning(OUTBOX)
             )
+            rows = sorted(taken.all(), key=lambda row: int(row.id))
             PENDING.set(len(rows))
             if not rows:
                 return 0
             await self._append([_event_of(row) for row in rows])
-            await session.execute(
-                delete(OutboxEntry).where(OutboxEntry.id.in_([row.id for row in rows]))
-            )
         PUBLISHED.inc(len(rows))
         if self._failing:
             log.info("outbox relay recovered", published=len(rows))
@@ -134,12 +141,7 @@ class OutboxRelay:
             log.warning("outbox publish failed; rows stay queued", reason=reason, error=str(exc))
 
 
-async def pending_count(session: AsyncSession) -> int:
-    """How many events wait in the outbox (for health and tests)."""
-    return int((await session.execute(select(func.count()).select_from(OutboxEntry))).scalar_one())
-
-
-def _event_of(row: OutboxEntry) -> Event:
+def _event_of(row: Row[Any]) -> Event:
     return Event(
         topic=row.topic,
         event_id=row.event_id,

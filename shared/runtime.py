@@ -17,6 +17,7 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy import text
 
 from shared.db import create_engine, create_sessionmaker, session_provider
+from shared.inquiries.writer import InquiryWriter
 from shared.logging import configure_logging
 from shared.outbox import OutboxRelay
 from shared.redis import answers, create_redis
@@ -34,6 +35,7 @@ class Runtime:
         self.sessions = create_sessionmaker(self.engine)
         self.redis = create_redis(redis)
         self.relay = OutboxRelay(self.sessions, self.redis, redis)
+        self.writer = InquiryWriter(self.sessions, self.relay.wake)
 
     async def database_ok(self) -> bool:
         """PostgreSQL answers a query within a second."""

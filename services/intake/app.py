@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Litestar
-from litestar.di import Provide
 
+from services.intake.context import IntakeContext
 from services.intake.inquiries.controllers import SubmitController
 from services.intake.ratelimit import RateLimiter
 from shared.runtime import Runtime, create_http_app
@@ -16,17 +14,10 @@ from shared.settings import IntakeSettings
 def create_app() -> Litestar:
     """Build the app from the environment (settings are validated here, at start)."""
     settings = IntakeSettings.from_env()
-
-    def dependencies(runtime: Runtime) -> dict[str, Any]:
-        limiter = RateLimiter(runtime.redis, settings.rate_per_ip, settings.rate_per_merchant)
-        return {
-            "limiter": Provide(lambda: limiter, sync_to_thread=False),
-            "intake_settings": Provide(lambda: settings, sync_to_thread=False),
-        }
-
-    return create_http_app(
-        "intake",
-        [SubmitController],
-        dependencies=dependencies,
-        cors_origins=settings.allowed_origins,
-    )
+    app = create_http_app("intake", [SubmitController], cors_origins=settings.allowed_origins)
+    runtime: Runtime = app.state.runtime
+    limiter = RateLimiter(runtime.redis, settings.rate_per_ip, settings.rate_per_merchant)
+    # On app state rather than as dependencies: with the session as the handler's only
+    # dependency, Litestar resolves it directly instead of spawning a task group per request.
+    app.state.intake = IntakeContext.build(settings, limiter, runtime.writer)
+    return app

@@ -12,10 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.models import INQUIRIES, INQUIRY_EVENTS
 
 
-async def insert_inquiry(session: AsyncSession, values: dict[str, Any]) -> None:
-    """Insert one inquiry row (``values`` carries id, timestamps and status)."""
-    # Parameters beside the statement, not baked into it: the compiled INSERT is cached.
-    await session.execute(insert(INQUIRIES), values)
+async def insert_inquiries(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Insert inquiry rows (each carries id, timestamps and status; all have the same keys)."""
+    # Parameters beside the statement, not baked into it: the compiled INSERT is cached, and a
+    # list of rows becomes one multi-row INSERT.
+    await session.execute(insert(INQUIRIES), rows)
+
+
+async def insert_audit_events(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Append entries to the audit trail."""
+    await session.execute(insert(INQUIRY_EVENTS), rows)
 
 
 async def insert_audit_event(
@@ -31,16 +37,18 @@ async def insert_audit_event(
     data: dict[str, Any] | None = None,
 ) -> None:
     """Append one entry to the audit trail."""
-    await session.execute(
-        insert(INQUIRY_EVENTS),
-        {
-            "inquiry_id": inquiry_id,
-            "merchant_id": merchant_id,
-            "actor_id": actor_id,
-            "action": action,
-            "from_status": from_status,
-            "to_status": to_status,
-            "at": at,
-            "data": data or {},
-        },
+    await insert_audit_events(
+        session,
+        [
+            {
+                "inquiry_id": inquiry_id,
+                "merchant_id": merchant_id,
+                "actor_id": actor_id,
+                "action": action,
+                "from_status": from_status,
+                "to_status": to_status,
+                "at": at,
+                "data": data or {},
+            }
+        ],
     )

@@ -15,13 +15,13 @@ from litestar.params import Parameter
 from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.intake.context import IntakeContext
 from services.intake.inquiries import service
 from services.intake.inquiries.pages import error_page, thank_you_page
 from services.intake.inquiries.schemas import Submission, SubmitResponse
-from services.intake.ratelimit import RateLimiter, client_ip
+from services.intake.ratelimit import client_ip
 from shared.errors import AppError, BadRequest, FieldError, UnsupportedMediaType
 from shared.inquiries.fields import InquiryInput, locale_of, validate_input
-from shared.settings import IntakeSettings
 from shared.web import error_response, error_responses, request_body_operation
 
 MAX_BODY = 32 * 1024
@@ -125,20 +125,19 @@ class SubmitController(Controller):
         self,
         request: Request[Any, Any, State],
         session: AsyncSession,
-        limiter: RateLimiter,
-        intake_settings: IntakeSettings,
         x_merchant_id: str | None = Parameter(header="x-merchant-id", required=False),
         merchant_id: str | None = Parameter(query="merchant_id", required=False),
         idempotency_key: str | None = Parameter(header="idempotency-key", required=False),
     ) -> Response[Any]:
         """Store the inquiry as NEW; it is notified after commit by the outbox relay."""
+        intake: IntakeContext = request.app.state.intake
         merchant, merchant_errors = resolve_merchant(x_merchant_id, merchant_id)
         ip = client_ip(
             request.client.host if request.client else None,
             request.headers.get("x-forwarded-for"),
-            intake_settings.trusted_proxies,
+            intake.trusted_proxies,
         )
-        await limiter.hit(ip, merchant or None)
+        await intake.limiter.hit(ip, merchant or None)
         raw, is_form = await read_body(request)
         request.state.locale = locale_of(raw)
         request.state.html_form = is_form and _wants_html(request)
@@ -152,6 +151,7 @@ class SubmitController(Controller):
             )
         answer = await service.submit(
             session,
+            intake.writer,
             Submission(
                 merchant_id=merchant,
                 fields=fields,
@@ -161,7 +161,7 @@ class SubmitController(Controller):
         )
         if not request.state.html_form:
             return Response(answer, status_code=201)
-        next_url = _allowed_next(raw.get("_next"), intake_settings.allowed_origins)
+        next_url = _allowed_next(raw.get("_next"), intake.allowed_origins)
         if next_url is not None:
             return Redirect(next_url, status_code=303)
         return Response(thank_you_page(request.state.locale), status_code=201, media_type=_HTML)

@@ -11,17 +11,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.intake.inquiries import repository
 from services.intake.inquiries.schemas import Submission, SubmitResponse
 from shared.errors import IdempotencyKeyReused
-from shared.inquiries.service import create_inquiry
+from shared.inquiries.service import new_inquiry, store
+from shared.inquiries.writer import InquiryWriter
 
 SUBMITS = Counter("intake_submits_total", "Accepted submits", ["merchant_id", "spam"])
 
 _canonical = msgspec.json.Encoder(order="sorted").encode
 
 
-async def submit(session: AsyncSession, submission: Submission) -> SubmitResponse:
-    """Store the inquiry (or replay the first answer to its idempotency key)."""
+async def submit(
+    session: AsyncSession, writer: InquiryWriter, submission: Submission
+) -> SubmitResponse:
+    """Store the inquiry (or replay the first answer to its idempotency key).
+
+    A plain submit goes through the group-commit writer. One with an ``Idempotency-Key`` is
+    written in the request's own transaction, together with its key.
+    """
+    inquiry = new_inquiry(submission.merchant_id, submission.fields, is_spam=submission.is_spam)
+    answer = SubmitResponse(
+        id=inquiry.created.id, status="NEW", created_at=inquiry.created.created_at
+    )
     key = submission.idempotency_key
-    if key is not None:
+    if key is None:
+        await writer.write(inquiry)
+    else:
         request_hash = hashlib.sha256(
             _canonical([submission.fields, submission.is_spam])
         ).hexdigest()
@@ -34,11 +47,7 @@ async def submit(session: AsyncSession, submission: Submission) -> SubmitRespons
             if stored_hash != request_hash:
                 raise IdempotencyKeyReused("Idempotency-Key was already used with a different body")
             return msgspec.convert(response, SubmitResponse)
-    created = await create_inquiry(
-        session, submission.merchant_id, submission.fields, is_spam=submission.is_spam
-    )
-    answer = SubmitResponse(id=created.id, status="NEW", created_at=created.created_at)
-    if key is not None:
+        await store(session, [inquiry])
         await repository.save_idempotent_response(
             session, submission.merchant_id, key, msgspec.to_builtins(answer)
         )
