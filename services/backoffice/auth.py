@@ -6,7 +6,6 @@ it (the labels) need only a valid token. The guard leaves the caller on ``reques
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from litestar import Request
@@ -15,10 +14,10 @@ from litestar.handlers.base import BaseRouteHandler
 
 from shared.auth import InquiryPermissions, Principal, decode_token
 from shared.errors import BadRequest, FieldError, Forbidden, Unauthorized
+from shared.inquiries.fields import MERCHANT_ID
 from shared.settings import AuthSettings
 
 PERMISSION = "permission"
-_MERCHANT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 def requires(permission: InquiryPermissions) -> dict[str, Any]:
@@ -44,7 +43,7 @@ def authorize(
     if permission is None:
         return
     merchant = connection.headers.get("x-merchant-id")
-    if merchant is None or not _MERCHANT.match(merchant):
+    if merchant is None or not MERCHANT_ID.match(merchant):
         error = FieldError("x-merchant-id", "is required: 1-64 of A-Z a-z 0-9 _ -")
         raise BadRequest("x-merchant-id: " + error.message, errors=[error])
     if not principal.can(merchant, permission):

@@ -6,6 +6,7 @@ field at once, so a form learns all its mistakes in one round trip, in the submi
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Annotated, Any, cast
 from urllib.parse import urlsplit
@@ -98,7 +99,12 @@ def message(code: str, locale: str, **values: object) -> str:
     return (vi if locale == "vi" else en).format(**values)
 
 
-def _has_control(text: str, multiline: bool) -> bool:
+#: A tenant id: what ``x-merchant-id`` (and a room name) may carry.
+MERCHANT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def has_control_characters(text: str, *, multiline: bool) -> bool:
+    """NUL and other control characters; newline and tab pass in ``multiline`` text."""
     allowed = "\n\t" if multiline else ""
     return any(unicodedata.category(c) == "Cc" and c not in allowed for c in text)
 
@@ -125,7 +131,7 @@ def _check_text(
     if not isinstance(raw, str):
         return "not_text", {}, ""
     text = raw.replace("\r\n", "\n").strip()  # browsers send CRLF line breaks
-    if _has_control(text, multiline):
+    if has_control_characters(text, multiline=multiline):
         return "control", {}, text
     if info.min_length and len(text) < info.min_length:
         return "empty", {}, text

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import unicodedata
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -34,7 +33,7 @@ from shared.errors import BadRequest, Conflict, FieldError, NotFound
 from shared.events import Event, Topic
 from shared.inquiries import lifecycle
 from shared.inquiries import repository as shared_repository
-from shared.inquiries.fields import validate_input
+from shared.inquiries.fields import has_control_characters, validate_input
 from shared.inquiries.labels import STATUSES
 from shared.inquiries.service import create_inquiry
 from shared.models import Inquiry
@@ -70,7 +69,7 @@ def clean_text(field: str, value: str | None, *, required: bool = False) -> str 
     if value is None:
         return None
     text = value.replace("\r\n", "\n").strip()
-    if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in text):
+    if has_control_characters(text, multiline=True):
         raise BadRequest(
             f"{field}: must not contain NUL or control characters",
             errors=[FieldError(field, "must not contain NUL or control characters")],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -21,11 +20,10 @@ from services.intake.inquiries.pages import error_page, thank_you_page
 from services.intake.inquiries.schemas import Submission, SubmitResponse
 from services.intake.ratelimit import client_ip
 from shared.errors import AppError, BadRequest, FieldError, UnsupportedMediaType
-from shared.inquiries.fields import InquiryInput, locale_of, validate_input
+from shared.inquiries.fields import MERCHANT_ID, InquiryInput, locale_of, validate_input
 from shared.web import error_response, error_responses, request_body_operation
 
 MAX_BODY = 32 * 1024
-_MERCHANT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _JSON = "application/json"
 _FORM = "application/x-www-form-urlencoded"
 _HTML = "text/html"
@@ -38,7 +36,7 @@ def resolve_merchant(header: str | None, query: str | None) -> tuple[str, list[F
     merchant = header if header is not None else query
     if merchant is None:
         return "", [FieldError("x-merchant-id", "is required (header, or merchant_id query)")]
-    if not _MERCHANT.match(merchant):
+    if not MERCHANT_ID.match(merchant):
         return "", [FieldError("x-merchant-id", "must be 1-64 of A-Z a-z 0-9 _ -")]
     return merchant, []
 
