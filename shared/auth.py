@@ -38,12 +38,22 @@ class Principal(msgspec.Struct, frozen=True):
 
 
 def decode_token(token: str, settings: AuthSettings) -> Principal:
-    """Verify signature, algorithm and expiry; reject anything else with 401."""
+    """Verify signature, algorithm and expiry; reject anything else with 401.
+
+    HS256 is checked against ``JWT_SECRET``; RS256 only against ``JWT_PUBLIC_KEY`` when one is
+    configured. Each algorithm has its own key, so a public key is never taken for a secret.
+    """
     try:
+        algorithm = jwt.get_unverified_header(token).get("alg")
+        keys = {"HS256": settings.jwt_secret}
+        if settings.jwt_public_key:
+            keys["RS256"] = settings.jwt_public_key
+        if algorithm not in keys:
+            raise Unauthorized(f"invalid token: algorithm {algorithm!r} is not accepted")
         claims = jwt.decode(
             token,
-            settings.jwt_secret,
-            algorithms=["HS256"],
+            keys[algorithm],
+            algorithms=[algorithm],
             options={"require": ["sub", "exp"]},
         )
         return msgspec.convert(

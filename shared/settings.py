@@ -112,12 +112,20 @@ class RedisSettings(msgspec.Struct, frozen=True, rename="upper"):
 
 
 class AuthSettings(msgspec.Struct, frozen=True, rename="upper"):
-    """How staff tokens are signed: HS256 with ``JWT_SECRET``."""
+    """How staff tokens are signed: HS256 with ``JWT_SECRET``, or RS256 with a public key."""
 
     jwt_secret: str = "dev-secret-change-me-please-0123456789"  # noqa: S105 - dev default
+    jwt_public_key: str = ""
 
     def __post_init__(self) -> None:
         _require("JWT_SECRET", len(self.jwt_secret) >= 32, "must be at least 32 characters")
+        if self.jwt_public_key:
+            from jwt.algorithms import RSAAlgorithm
+
+            try:
+                RSAAlgorithm(RSAAlgorithm.SHA256).prepare_key(self.jwt_public_key)
+            except Exception as exc:
+                raise SettingsError(f"JWT_PUBLIC_KEY: not a PEM RSA public key ({exc})") from exc
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> AuthSettings:

@@ -11,6 +11,8 @@ from pathlib import Path
 import psycopg
 import pytest
 import redis
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from shared.embedded import RedisServer, start_postgres
 from shared.migrate import upgrade
@@ -91,13 +93,31 @@ def stream_key(run_id: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def base_env(database_url: str, redis_url: str, stream_key: str) -> dict[str, str]:
+def rsa_private_key() -> rsa.RSAPrivateKey:
+    """The key staff tokens are RS256-signed with; services get its public half."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def public_pem(key: rsa.RSAPrivateKey) -> str:
+    """The PEM text ``JWT_PUBLIC_KEY`` holds."""
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+
+
+@pytest.fixture(scope="session")
+def base_env(
+    database_url: str, redis_url: str, stream_key: str, rsa_private_key: rsa.RSAPrivateKey
+) -> dict[str, str]:
     """Environment every service process of this session gets."""
     return {
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "STREAM_KEY": stream_key,
         "JWT_SECRET": JWT_SECRET,
+        "JWT_PUBLIC_KEY": public_pem(rsa_private_key),
         "LOG_LEVEL": "INFO",
         "INTAKE_RATE_LIMIT_PER_IP": "0",
         "INTAKE_RATE_LIMIT_PER_MERCHANT": "0",
