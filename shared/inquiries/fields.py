@@ -100,7 +100,7 @@ def message(code: str, locale: str, **values: object) -> str:
 
 
 #: A tenant id: what ``x-merchant-id`` (and a room name) may carry.
-MERCHANT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MERCHANT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")  # \Z, not $: "m1\n" must not pass
 
 
 def has_control_characters(text: str, *, multiline: bool) -> bool:

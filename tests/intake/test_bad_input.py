@@ -86,6 +86,7 @@ def test_every_bad_field_is_listed_at_once_in_the_submit_locale(
         ({}, "", "is required"),
         ({"x-merchant-id": "bad merchant!"}, "", "A-Z"),
         ({"x-merchant-id": "m" * 65}, "", "A-Z"),
+        ({}, "?merchant_id=m1%0A", "A-Z"),
         ({"x-merchant-id": "m-a"}, "?merchant_id=m-b", "differs"),
     ],
 )
