@@ -157,6 +157,8 @@ class StreamReader:
                 if not synced:
                     await self._resync()
                     synced = True
+                    # Reachable and positioned: ready now, not after the first (blocking) read.
+                    self.healthy = True
                 assert self.position is not None
                 reply: Any = await self.blocking.xread(
                     {self.stream.key: self.position}, count=self.count, block=self.block_ms
