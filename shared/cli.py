@@ -52,11 +52,18 @@ def serve(service: str, port: int | None, host: str) -> None:
     import uvicorn
 
     _validate_settings(service)
+    bound = port_of(service) if port is None else port
+    if service == "notifier":
+        # Fan-out measured faster, and idle sockets lighter, without the ASGI layer (bench/).
+        from services.notifier.server import main as serve_notifier
+
+        serve_notifier(host, bound)
+        return
     uvicorn.run(
         f"services.{service}.app:create_app",
         factory=True,
         host=host,
-        port=port_of(service) if port is None else port,
+        port=bound,
         log_config=None,
         access_log=False,
         lifespan="on",

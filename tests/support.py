@@ -19,7 +19,7 @@ from psycopg.rows import dict_row
 
 ROOT = Path(__file__).resolve().parent.parent
 LOGS = ROOT / ".data" / "test-logs"
-_BOUND = re.compile(r"Uvicorn running on http://[^:]+:(\d+)")
+_BOUND = re.compile(r"(?:Uvicorn running on|notifier listening on) http://[^:]+:(\d+)")
 
 
 class ServiceProcess:

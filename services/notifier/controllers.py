@@ -28,10 +28,15 @@ class LitestarTransport:
             raise Disconnected
         return message.get("text") or message.get("bytes") or ""
 
-    async def send(self, text: str) -> None:
+    def send_nowait(self, frame: bytes) -> bool:
+        """Never: an ASGI send is a coroutine, so every frame goes through the outbox."""
+        return False
+
+    async def send(self, frame: bytes) -> None:
         """One text frame (waits while the peer's TCP window is full)."""
         try:
-            await self.socket.send({"type": "websocket.send", "text": text, "bytes": None})
+            message = {"type": "websocket.send", "text": frame.decode(), "bytes": None}
+            await self.socket.send(message)  # type: ignore[arg-type]
         except (WebSocketDisconnect, OSError) as exc:
             raise Disconnected from exc
 

@@ -23,15 +23,15 @@ log = structlog.get_logger("notifier.hub")
 
 
 class Sink(Protocol):
-    """A connection as the hub sees it: a bounded outgoing queue."""
+    """A connection as the hub sees it: a bounded outbox."""
 
-    def offer(self, frame: str) -> None:
+    def offer(self, frame: bytes) -> None:
         """Queue a frame without waiting; a full queue closes the connection (4008)."""
 
     def overflow(self) -> None:
         """The connection fell too far behind: close it with 4008."""
 
-    async def put(self, frame: str) -> None:
+    async def put(self, frame: bytes) -> None:
         """Queue a frame, waiting for room (replay only: the caller is that connection)."""
 
     @property
@@ -48,11 +48,11 @@ class Subscription:
         self.sink = sink
         self.room = room
         # While not None, live events wait here so the replay goes out first.
-        self.pending: deque[str] | None = None
+        self.pending: deque[bytes] | None = None
         # Events at or below this ID were (or will be) sent by the replay: skip them live.
         self.floor: StreamId | None = None
 
-    def deliver(self, key: StreamId, frame: str) -> None:
+    def deliver(self, key: StreamId, frame: bytes) -> None:
         """Hand one live event to the connection (or hold it during replay)."""
         if self.floor is not None:
             if key <= self.floor:

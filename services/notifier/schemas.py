@@ -84,9 +84,9 @@ decode_client = msgspec.json.Decoder(ClientMessage).decode
 _encoder = msgspec.json.Encoder()
 
 
-def encode(message: ServerMessage) -> str:
-    """A text frame (WebSocket text frames carry ``str`` in ASGI)."""
-    return _encoder.encode(message).decode()
+def encode(message: ServerMessage) -> bytes:
+    """A text frame's UTF-8 payload (encoded once, then written to every socket as it is)."""
+    return _encoder.encode(message)
 
 
 # --- stream IDs and rooms ----------------------------------------------------------------

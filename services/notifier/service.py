@@ -73,8 +73,15 @@ class Notifier:
         """The stream reader loop is alive and its last read succeeded."""
         return self.reader.running
 
+    async def readiness(self) -> dict[str, str]:
+        """Each dependency's state, ``ok`` or ``down``."""
+        return {
+            "redis": "ok" if await self.redis_ok() else "down",
+            "stream_reader": "ok" if await self.reader_ok() else "down",
+        }
+
     async def start(self) -> None:
-        """Start the stream reader and close sockets with 1001 on SIGTERM/SIGINT."""
+        """Under uvicorn: start the stream reader and close sockets with 1001 on SIGTERM/SIGINT."""
         self.reader.start()
         self._close_sockets_on_signal()
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from typing import Protocol
+from collections import deque
+from typing import Any, Protocol
 
 import msgspec
 import structlog
@@ -44,20 +45,29 @@ class Disconnected(Exception):
 
 
 class Transport(Protocol):
-    """What a session needs from the WebSocket server (Litestar/uvicorn today)."""
+    """What a session needs from the WebSocket server (``websockets`` or Litestar/uvicorn)."""
 
     async def receive(self) -> str | bytes:
         """The next message; raises :class:`Disconnected` when the peer left."""
 
-    async def send(self, text: str) -> None:
-        """Send one text frame; raises :class:`Disconnected` when the peer left."""
+    def send_nowait(self, frame: bytes) -> bool:
+        """Write one text frame now if the socket's write buffer has room; else ``False``."""
+
+    async def send(self, frame: bytes) -> None:
+        """Send one text frame, waiting for the peer; raises :class:`Disconnected`."""
 
     async def close(self, code: int, reason: str) -> None:
         """Send a close frame."""
 
 
 class Session:
-    """Authenticates, then serves subscribe/unsubscribe/ping while a writer drains the queue."""
+    """Authenticates, then serves subscribe/unsubscribe/ping; frames go out through an outbox.
+
+    A frame is written straight to the socket while its write buffer has room. Only when it is
+    full do frames wait in a bounded deque, drained by a task that exists only while something
+    waits; more than ``notifier_queue_size`` waiting frames close the socket with 4008. So an
+    idle socket costs one task (the one reading it), and a slow one never delays the others.
+    """
 
     def __init__(
         self, transport: Transport, hub: Hub, settings: NotifierSettings, auth: AuthSettings
@@ -66,11 +76,15 @@ class Session:
         self.hub = hub
         self.settings = settings
         self.auth = auth
-        self.queue: asyncio.Queue[str] = asyncio.Queue(settings.notifier_queue_size)
+        self.outbox: deque[bytes] = deque()
         self.rooms: dict[str, Room] = {}
         self.close_code: int | None = None
         self.close_reason = ""
-        self._done = asyncio.Event()
+        self._done = False
+        self._writer: asyncio.Task[None] | None = None
+        self._space: asyncio.Future[None] | None = None  # replay waits here for outbox room
+        self._reader: asyncio.Task[Any] | None = None  # set while the read loop may be cancelled
+        self._interrupted = False
 
     # --- Sink (what the hub calls) ---------------------------------------------------------
 
@@ -79,73 +93,104 @@ class Session:
         """Frames allowed to wait before the client counts as too slow."""
         return self.settings.notifier_queue_size
 
-    def offer(self, frame: str) -> None:
-        """Queue without waiting; a full queue means the client fell too far behind."""
-        if self._done.is_set():
+    def offer(self, frame: bytes) -> None:
+        """Send without waiting; an overfull outbox means the client fell too far behind."""
+        if self._done:
             return
-        try:
-            self.queue.put_nowait(frame)
-        except asyncio.QueueFull:
+        if self._writer is None:
+            if self.transport.send_nowait(frame):
+                return
+            self._writer = asyncio.create_task(self._write())
+        if len(self.outbox) >= self.queue_limit:
             self.overflow()
+        else:
+            self.outbox.append(frame)
 
     def overflow(self) -> None:
         """Close with 4008: the client resumes with ``since`` instead of holding memory here."""
-        if not self._done.is_set():
+        if not self._done:
             metrics.SLOW_CLOSES.inc()
             self.shut(TOO_SLOW, "client too slow")
 
-    async def put(self, frame: str) -> None:
-        """Queue, waiting for room (only this connection's own replay waits here)."""
-        await self.queue.put(frame)
+    async def put(self, frame: bytes) -> None:
+        """Send, waiting for outbox room (only this connection's own replay waits here)."""
+        while not self._done and len(self.outbox) >= self.queue_limit:
+            self._space = asyncio.get_running_loop().create_future()
+            await self._space
+        self.offer(frame)
 
     def shut(self, code: int, reason: str) -> None:
         """End the session with ``code`` (first reason wins)."""
-        if not self._done.is_set():
-            self.close_code, self.close_reason = code, reason
-            self._done.set()
+        if self._done:
+            return
+        self.close_code, self.close_reason = code, reason
+        self._stop()
+
+    def _stop(self) -> None:
+        """Stop sending, and interrupt the read loop unless it is the caller (it checks)."""
+        if self._done:
+            return
+        self._done = True
+        self.outbox.clear()
+        if self._writer is not None:
+            self._writer.cancel()
+        self._wake()
+        reader = self._reader
+        if reader is not None and reader is not asyncio.current_task():
+            self._interrupted = True
+            reader.cancel()
+
+    def _wake(self) -> None:
+        if self._space is not None and not self._space.done():
+            self._space.set_result(None)
 
     # --- lifecycle ------------------------------------------------------------------------
 
     async def run(self) -> None:
         """Serve the connection until the peer leaves or the server closes it."""
-        principal = await self._authenticate()
-        if principal is None:
-            await self._close()
-            return
-        metrics.CONNECTIONS.inc()
-        self.offer(encode(Ready()))
-        tasks = [
-            asyncio.create_task(self._write()),
-            asyncio.create_task(self._read(principal)),
-            asyncio.create_task(self._expire(principal.exp)),
-            asyncio.create_task(self._done.wait()),
-        ]
+        task = self._reader = asyncio.current_task()
         try:
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            principal = None if self._done else await self._authenticate()
+            if principal is not None:
+                await self._serve(principal)
+        except asyncio.CancelledError:
+            # Ours (``_stop`` from another task) is absorbed; the server's own propagates.
+            if not self._interrupted or task is None or task.uncancel() > 0:
+                raise
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            self._reader = None
+            self._stop()
+        if self._writer is not None:
+            await asyncio.gather(self._writer, return_exceptions=True)
+        await self._close()
+
+    async def _serve(self, principal: Principal) -> None:
+        metrics.CONNECTIONS.inc()
+        # A timer, not a sleeping task per socket.
+        expiry = asyncio.get_running_loop().call_later(
+            max(0.0, principal.exp - time.time()), self.shut, UNAUTHORIZED, "token expired"
+        )
+        try:
+            self.offer(encode(Ready()))
+            await self._read(principal)
+        finally:
+            expiry.cancel()
             for room in self.rooms.values():
                 self.hub.remove(self, room)
             metrics.CONNECTIONS.dec()
-        await self._close()
 
     async def _close(self) -> None:
         if self.close_code is None:
             return
         # A slow client's close frame waits behind its unsent data: bound the wait.
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(
-                self.transport.close(self.close_code, self.close_reason),
-                self.settings.notifier_close_timeout_seconds,
-            )
+            async with asyncio.timeout(self.settings.notifier_close_timeout_seconds):
+                await self.transport.close(self.close_code, self.close_reason)
 
     async def _authenticate(self) -> Principal | None:
         try:
-            raw = await asyncio.wait_for(
-                self.transport.receive(), self.settings.notifier_auth_timeout_seconds
-            )
+            async with asyncio.timeout(self.settings.notifier_auth_timeout_seconds):
+                raw = await self.transport.receive()
         except TimeoutError:
             self.shut(UNAUTHORIZED, "no auth message in time")
             return None
@@ -163,20 +208,22 @@ class Session:
         structlog.contextvars.bind_contextvars(sub=principal.sub)
         return principal
 
-    async def _expire(self, exp: int) -> None:
-        await asyncio.sleep(max(0.0, exp - time.time()))
-        self.shut(UNAUTHORIZED, "token expired")
-
     async def _write(self) -> None:
+        """Drain the outbox at the client's pace, then end (the next frame goes out directly)."""
         try:
-            while True:
-                await self.transport.send(await self.queue.get())
+            while self.outbox:
+                frame = self.outbox.popleft()
+                self._wake()
+                await self.transport.send(frame)
         except Disconnected:
-            return
+            self._stop()
+        finally:
+            if asyncio.current_task() is self._writer:
+                self._writer = None
 
     async def _read(self, principal: Principal) -> None:
         try:
-            while True:
+            while not self._done:
                 raw = await self.transport.receive()
                 try:
                     message = decode_client(raw)

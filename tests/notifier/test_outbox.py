@@ -1,0 +1,136 @@
+"""The session outbox in-process: direct writes, a writer only while frames wait, 4008."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, cast
+
+from services.notifier.hub import Hub
+from services.notifier.session import TOO_SLOW, Disconnected, Session
+from shared.settings import AuthSettings, NotifierSettings
+from tests.conftest import JWT_SECRET
+
+LIMIT = 10
+
+
+class FakeTransport:
+    """A socket whose write buffer is full while ``paused``; ``send`` waits until it is not."""
+
+    def __init__(self) -> None:
+        self.paused = False
+        self.sent: list[bytes] = []
+        self.closed: tuple[int, str] | None = None
+        self.resumed = asyncio.Event()
+        self.incoming: asyncio.Queue[str] = asyncio.Queue()
+
+    async def receive(self) -> str | bytes:
+        message = await self.incoming.get()
+        if message == "":
+            raise Disconnected
+        return message
+
+    def send_nowait(self, frame: bytes) -> bool:
+        if self.paused:
+            return False
+        self.sent.append(frame)
+        return True
+
+    async def send(self, frame: bytes) -> None:
+        while self.paused:
+            await self.resumed.wait()
+        self.sent.append(frame)
+
+    async def close(self, code: int, reason: str) -> None:
+        self.closed = (code, reason)
+
+    def resume(self) -> None:
+        self.paused = False
+        self.resumed.set()
+        self.resumed = asyncio.Event()
+
+
+def session(transport: FakeTransport) -> Session:
+    settings = NotifierSettings(notifier_queue_size=LIMIT)
+    return Session(transport, cast(Hub, None), settings, AuthSettings(jwt_secret=JWT_SECRET))
+
+
+def frames(n: int, start: int = 0) -> list[bytes]:
+    return [str(i).encode() for i in range(start, start + n)]
+
+
+async def test_frames_go_straight_out_without_a_task() -> None:
+    transport = FakeTransport()
+    s = session(transport)
+    for frame in frames(100):
+        s.offer(frame)
+    assert transport.sent == frames(100)
+    assert s._writer is None
+    assert not s.outbox
+
+
+async def test_a_full_buffer_queues_in_order_then_the_writer_ends() -> None:
+    transport = FakeTransport()
+    s = session(transport)
+    s.offer(b"0")
+    transport.paused = True
+    for frame in frames(LIMIT, 1):
+        s.offer(frame)
+    assert s._writer is not None
+    assert len(s.outbox) == LIMIT
+    transport.resume()
+    await asyncio.sleep(0.01)
+    s.offer(b"late")
+    assert transport.sent == [*frames(LIMIT + 1), b"late"]
+    assert s._writer is None
+    assert s.close_code is None
+
+
+async def test_overflow_closes_with_4008_and_drops_the_backlog() -> None:
+    transport = FakeTransport()
+    s = session(transport)
+    transport.paused = True
+    for frame in frames(LIMIT + 1):
+        s.offer(frame)
+    assert s.close_code == TOO_SLOW
+    assert not s.outbox
+    s.offer(b"after")  # ignored once closed
+    assert not s.outbox
+
+
+async def test_replay_waits_for_room_instead_of_overflowing() -> None:
+    transport = FakeTransport()
+    s = session(transport)
+    transport.paused = True
+    replay = asyncio.create_task(_put_all(s, frames(3 * LIMIT)))
+    await asyncio.sleep(0.01)
+    assert not replay.done()
+    assert s.close_code is None
+    transport.resume()
+    await asyncio.wait_for(replay, 1)
+    await asyncio.sleep(0.01)
+    assert transport.sent == frames(3 * LIMIT)
+
+
+async def test_a_stop_from_elsewhere_interrupts_the_read_and_closes() -> None:
+    transport = FakeTransport()
+    s = session(transport)
+    run = asyncio.create_task(s.run())
+    await asyncio.sleep(0.01)  # waiting for the auth message
+    s.shut(1001, "server shutting down")
+    await asyncio.wait_for(run, 1)
+    assert transport.closed == (1001, "server shutting down")
+
+
+async def test_an_outside_cancel_still_cancels() -> None:
+    transport = FakeTransport()
+    s = session(transport)
+    run: asyncio.Task[Any] = asyncio.create_task(s.run())
+    await asyncio.sleep(0.01)
+    run.cancel()
+    await asyncio.gather(run, return_exceptions=True)
+    assert run.cancelled()
+
+
+async def _put_all(s: Session, items: list[bytes]) -> None:
+    for frame in items:
+        await s.put(frame)
