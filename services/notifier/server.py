@@ -58,8 +58,11 @@ class WebsocketsTransport:
         if conn.paused or conn.protocol.state is not State.OPEN:
             return False
         # What ``websockets.broadcast`` does for each socket: no task, no await.
-        conn.protocol.send_text(frame)
-        conn.send_data()
+        try:
+            conn.protocol.send_text(frame)
+            conn.send_data()
+        except Exception:  # a dying socket must not break the fan-out loop; send() will tell
+            return False
         return True
 
     async def send(self, frame: bytes) -> None:
