@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from typing import Any
 
@@ -14,13 +13,6 @@ from bench.intake_bench import BODY
 from bench.load import CpuWatch, WsClients, http_load, percentile
 from bench.report import Table
 from bench.stack import Server, Stack
-
-NOTIFIER = "notifier not available (services/notifier/app.py missing)"
-
-
-def notifier_available() -> bool:
-    """Whether this checkout has the notifier service."""
-    return importlib.util.find_spec("services.notifier.app") is not None
 
 
 def _close(clients: list[WsClients]) -> None:
@@ -39,9 +31,6 @@ def submit_latency(stack: Stack, cfg: Config, table: Table) -> None:
         f"2. submit -> socket, {cfg.merchants} merchants x {cfg.dashboards} dashboards over "
         f"2 notifiers, {cfg.submit_rate:g}/s for {cfg.latency_seconds:g} s"
     )
-    if not notifier_available():
-        table.skip(section, "submit -> last socket of its merchant", NOTIFIER)
-        return
     merchants = [f"lat{i}" for i in range(cfg.merchants)]
     notifiers = [Server.service("notifier", stack.env) for _ in range(2)]
     intake = Server.service("intake", stack.env)

@@ -8,7 +8,7 @@ import time
 from bench.config import Config
 from bench.fanout import open_clients, token
 from bench.load import WsClients
-from bench.notify_bench import NOTIFIER, fanout_one, notifier_available
+from bench.notify_bench import fanout_one
 from bench.report import Table
 from bench.stack import Server, Stack
 
@@ -22,10 +22,7 @@ def fanout(stack: Stack, cfg: Config, table: Table) -> None:
         figures["bare"] = fanout_one(
             stack, "bare websockets.broadcast", sockets, cfg, table, section
         )
-        if notifier_available():
-            figures["notifier"] = fanout_one(stack, "notifier", sockets, cfg, table, section)
-        else:
-            table.skip(section, f"notifier, {sockets:,} sockets", NOTIFIER)
+        figures["notifier"] = fanout_one(stack, "notifier", sockets, cfg, table, section)
         if importlib.util.find_spec("socketio") is None:
             table.skip(
                 section,
@@ -60,9 +57,6 @@ def fanout(stack: Stack, cfg: Config, table: Table) -> None:
 def memory(stack: Stack, cfg: Config, table: Table) -> None:
     """Section 4: RSS of one notifier with 0, then more and more authenticated idle sockets."""
     section = "4. memory per authenticated idle socket (one notifier process)"
-    if not notifier_available():
-        table.skip(section, "RSS per socket", NOTIFIER)
-        return
     server = Server.service("notifier", stack.env)
     clients: list[WsClients] = []
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import signal
 import subprocess
@@ -25,11 +24,6 @@ from shared.settings import (
 SERVICES = ("intake", "backoffice", "notifier")
 
 
-def available_services() -> list[str]:
-    """The services this checkout contains."""
-    return [s for s in SERVICES if importlib.util.find_spec(f"services.{s}.app") is not None]
-
-
 def _validate_settings(service: str) -> None:
     loaders: list[Callable[[], object]] = [
         LogSettings.from_env,
@@ -49,8 +43,6 @@ def _validate_settings(service: str) -> None:
 
 def serve(service: str, port: int | None, host: str) -> None:
     """Run one service under uvicorn until stopped."""
-    import uvicorn
-
     _validate_settings(service)
     bound = port_of(service) if port is None else port
     if service == "notifier":
@@ -59,6 +51,8 @@ def serve(service: str, port: int | None, host: str) -> None:
 
         serve_notifier(host, bound)
         return
+    import uvicorn
+
     uvicorn.run(
         f"services.{service}.app:create_app",
         factory=True,
@@ -67,7 +61,6 @@ def serve(service: str, port: int | None, host: str) -> None:
         log_config=None,
         access_log=False,
         lifespan="on",
-        ws_per_message_deflate=False,
         timeout_graceful_shutdown=5,
     )
 
@@ -113,7 +106,7 @@ def run_all(data_dir: Path) -> int:
     children: list[subprocess.Popen[bytes]] = []
     try:
         subprocess.run([sys.executable, "-m", "shared.cli", "migrate"], env=env, check=True)
-        for service in available_services():
+        for service in SERVICES:
             children.append(
                 subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", service], env=env)
             )

@@ -1,9 +1,10 @@
 """The notifier on the ``websockets`` library's own server (what ``inquiries serve notifier`` runs).
 
-The same SPEC §8 sessions as the Litestar route in :mod:`services.notifier.app`, without the
-ASGI layer between the socket and the session: a frame is written straight into the socket's
-write buffer. Plain HTTP ``GET /health/live``, ``/health/ready`` and ``/metrics`` are answered
-from the opening-handshake hook, with the same bodies as the Litestar app.
+No ASGI layer between the socket and the session: a frame is written straight into the
+socket's write buffer (``make bench`` measured this against Litestar's WebSocket route on
+uvicorn: lower last-socket latency and half the memory per idle socket). Plain HTTP
+``GET /health/live``, ``/health/ready`` and ``/metrics`` are answered from the opening-handshake
+hook, with the same bodies as the other services.
 """
 
 from __future__ import annotations

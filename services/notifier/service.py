@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
-import threading
-from collections.abc import Callable
-from types import FrameType
-from typing import Any
 
 import structlog
 
@@ -80,11 +75,6 @@ class Notifier:
             "stream_reader": "ok" if await self.reader_ok() else "down",
         }
 
-    async def start(self) -> None:
-        """Under uvicorn: start the stream reader and close sockets with 1001 on SIGTERM/SIGINT."""
-        self.reader.start()
-        self._close_sockets_on_signal()
-
     async def drain(self) -> None:
         """Close every socket with 1001 and wait (briefly) until their handlers end."""
         self._drained = True
@@ -99,26 +89,3 @@ class Notifier:
         await self.reader.stop()
         await self.redis.aclose()
         await self.blocking.aclose()
-
-    def _close_sockets_on_signal(self) -> None:
-        # uvicorn answers a shutdown signal by failing open WebSockets with 1012 before the
-        # lifespan shutdown runs; SPEC §8 wants 1001, so close them first, then let uvicorn go on.
-        if threading.current_thread() is not threading.main_thread():
-            return
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            previous = signal.getsignal(sig)
-            if callable(previous):
-                signal.signal(sig, self._chained(loop, previous))
-
-    def _chained(
-        self, loop: asyncio.AbstractEventLoop, previous: Callable[[int, FrameType | None], Any]
-    ) -> Callable[[int, FrameType | None], None]:
-        def handler(signum: int, frame: FrameType | None) -> None:
-            async def drain_then_exit() -> None:
-                await self.drain()
-                previous(signum, frame)
-
-            loop.call_soon_threadsafe(lambda: loop.create_task(drain_then_exit()))
-
-        return handler
