@@ -12,22 +12,10 @@ from bench.config import Config
 from bench.load import CpuWatch, http_load, percentile
 from bench.report import Table
 from bench.stack import PGBENCH, Server, Stack
+from tests.support import inquiry_body
 
-BODY: dict[str, Any] = {
-    "name": "Ann Nguyen",
-    "email": "ann@example.com",
-    "phone": "+84 90 123 4567",
-    "business_name": "Acme Trading",
-    "business_size": "11-50",
-    "industry": "Retail",
-    "website": "https://acme.example",
-    "country": "VN",
-    "subject": "Pricing for 3 stores",
-    "message": "Hello,\nwe run three stores.\tThanks!",
-    "type": "pricing",
-    "locale": "en",
-    "source": {"page_url": "https://site.example/contact", "utm_source": "google"},
-}
+# The same valid submit the tests use.
+BODY: dict[str, Any] = inquiry_body()
 
 _COLUMNS = (
     "id, merchant_id, type, name, email, phone, business_name, business_size, industry, "

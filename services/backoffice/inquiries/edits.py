@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -50,73 +52,83 @@ async def update(
         errors = [FieldError("body", "names no field to change")]
     if errors:
         raise invalid(errors)
-    for _ in range(ATTEMPTS):
-        row = await get(session, merchant_id, inquiry_id)
+
+    def change(row: Inquiry, now: datetime) -> Change:
         if expected_version is not None and row.version != expected_version:
             raise PreconditionFailed(f"inquiry is at version {row.version}, not {expected_version}")
-        now = utc_now()
-        updated = await repository.update_if_version(session, row, {**fields, "updated_at": now})
-        if updated is not None:
-            await record(
-                session,
-                updated,
-                topic=Topic.UPDATED,
-                actor_id=actor_id,
-                from_status=row.status,
-                at=now,
-                changes={"changes": fields},
-            )
-            return updated
-    raise Conflict("the inquiry is changing concurrently; try again")
+        return fields, {"changes": fields}
+
+    return await _apply(
+        session, lambda: get(session, merchant_id, inquiry_id), change, Topic.UPDATED, actor_id
+    )
 
 
 async def delete(
     session: AsyncSession, merchant_id: str, inquiry_id: uuid.UUID, actor_id: str
 ) -> None:
     """Soft-delete: hidden from every read until restored."""
-    for _ in range(ATTEMPTS):
-        row = await get(session, merchant_id, inquiry_id)
-        now = utc_now()
-        updated = await repository.update_if_version(
-            session, row, {"deleted_at": now, "updated_at": now}
-        )
-        if updated is not None:
-            await record(
-                session,
-                updated,
-                topic=Topic.DELETED,
-                actor_id=actor_id,
-                from_status=row.status,
-                at=now,
-                changes={"deleted_at": now},
-            )
-            return
-    raise Conflict("the inquiry is changing concurrently; try again")
+    await _apply(
+        session,
+        lambda: get(session, merchant_id, inquiry_id),
+        lambda row, now: ({"deleted_at": now}, {"deleted_at": now}),
+        Topic.DELETED,
+        actor_id,
+    )
 
 
 async def restore(
     session: AsyncSession, merchant_id: str, inquiry_id: uuid.UUID, actor_id: str
 ) -> Inquiry:
     """Undo a soft delete; 409 when the inquiry is not deleted."""
-    for _ in range(ATTEMPTS):
+
+    async def deleted_row() -> Inquiry:
         row = await repository.get(session, merchant_id, inquiry_id, deleted=True)
         if row is None:
             if await repository.get(session, merchant_id, inquiry_id) is not None:
                 raise Conflict(f"inquiry {inquiry_id} is not deleted")
             raise NotFound(f"inquiry {inquiry_id} not found")
+        return row
+
+    return await _apply(
+        session,
+        deleted_row,
+        lambda row, now: ({"deleted_at": None}, {}),
+        Topic.RESTORED,
+        actor_id,
+        deleted=True,
+    )
+
+
+# The column values to set and the "what changed" of the event, given the row read and the time.
+Change = tuple[dict[str, Any], dict[str, Any]]
+
+
+async def _apply(
+    session: AsyncSession,
+    read: Callable[[], Awaitable[Inquiry]],
+    change: Callable[[Inquiry, datetime], Change],
+    topic: Topic,
+    actor_id: str,
+    *,
+    deleted: bool = False,
+) -> Inquiry:
+    """Read, change, and write only if nobody wrote in between (else read again); audit + event."""
+    for _ in range(ATTEMPTS):
+        row = await read()
         now = utc_now()
+        values, changes = change(row, now)
         updated = await repository.update_if_version(
-            session, row, {"deleted_at": None, "updated_at": now}, deleted=True
+            session, row, {**values, "updated_at": now}, deleted=deleted
         )
         if updated is not None:
             await record(
                 session,
                 updated,
-                topic=Topic.RESTORED,
+                topic=topic,
                 actor_id=actor_id,
                 from_status=row.status,
                 at=now,
-                changes={},
+                changes=changes,
             )
             return updated
     raise Conflict("the inquiry is changing concurrently; try again")
