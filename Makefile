@@ -38,7 +38,7 @@ bench: $(STAMP) ## Measure the services next to their peers; writes bench/result
 
 lock: ## Re-resolve requirements.lock from pyproject.toml (names, versions, hashes only)
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra bench --generate-hashes --python-version 3.11 \
 		--no-header --universal -o requirements.lock
 	@echo "now: make install"
 
