@@ -45,7 +45,7 @@ class Disconnected(Exception):
 
 
 class Transport(Protocol):
-    """What a session needs from the WebSocket server (``websockets`` or Litestar/uvicorn)."""
+    """What a session needs from the WebSocket server (the ``websockets`` one, see server.py)."""
 
     async def receive(self) -> str | bytes:
         """The next message; raises :class:`Disconnected` when the peer left."""
