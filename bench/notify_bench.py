@@ -123,16 +123,19 @@ def fanout_one(
     stack: Stack, kind: str, sockets: int, cfg: Config, table: Table, section: str
 ) -> dict[str, float] | None:
     """Section 3 for one server kind and size: paced latency, then a burst for throughput."""
-    server = (
-        Server.service("notifier", stack.env)
-        if kind == "notifier"
-        else Server.bare("websockets", stack.env)
-    )
+    group: dict[str, Any] = {"token": token("fan"), "room": "inquiries:fan", "count": sockets}
+    if kind == "python-socketio":
+        server = Server.socketio(stack.env)
+        group.update(url=f"http://127.0.0.1:{server.port}", protocol="socket.io")
+    else:
+        notifier = kind == "notifier"
+        server = (
+            Server.service(kind, stack.env) if notifier else Server.bare("websockets", stack.env)
+        )
+        group["url"] = f"ws://127.0.0.1:{server.port}/v1/ws"
     client = redis.Redis.from_url(stack.redis.url)
     clients: list[WsClients] = []
     try:
-        url = f"ws://127.0.0.1:{server.port}/v1/ws"
-        group = {"url": url, "token": token("fan"), "room": "inquiries:fan", "count": sockets}
         clients = open_clients([group], cfg.sockets_per_client)
         held = sum(c.open for c in clients)
         last_socket = []

@@ -27,10 +27,14 @@ def fanout(stack: Stack, cfg: Config, table: Table) -> None:
             table.skip(
                 section,
                 f"python-socketio + Redis manager, {sockets:,} sockets",
-                "python-socketio is not installed (needs a `bench` extra in the lock)",
+                "python-socketio is not installed (`pip install -e .[bench]`)",
+            )
+        else:
+            figures["python-socketio"] = fanout_one(
+                stack, "python-socketio", sockets, cfg, table, section
             )
         by_size[sockets] = figures
-        mine, bare = figures.get("notifier"), figures["bare"]
+        mine, bare, sio = figures.get("notifier"), figures["bare"], figures.get("python-socketio")
         if mine and bare:
             table.ratio(section, f"notifier / bare deliveries/s, {sockets:,}", mine, bare, 0.7)
             table.ratio(
@@ -40,10 +44,15 @@ def fanout(stack: Stack, cfg: Config, table: Table) -> None:
                 bare["p99"],
                 upper=1.3,
             )
+        if mine and sio:  # the issue asks for these ratios, without a target
+            rate = f"notifier / python-socketio deliveries/s, {sockets:,}"
+            table.ratio(section, rate, mine, sio)
+            p99 = f"notifier / python-socketio last-socket p99, {sockets:,}"
+            table.ratio(section, p99, mine["p99"], sio["p99"])
     sizes = sorted(by_size)
     if len(sizes) >= 2:
         small, large = by_size[sizes[0]], by_size[sizes[-1]]
-        for name in ("notifier", "bare"):
+        for name in ("notifier", "bare", "python-socketio"):
             a, b = large.get(name), small.get(name)
             if a and b:
                 table.ratio(

@@ -46,7 +46,7 @@ def raise_nofile() -> str:
 
 def install_node_clients() -> None:
     """``npm install`` the pinned client libraries, never writing a lock file."""
-    if (NODE_DIR / "node_modules" / "ws").is_dir():
+    if all((NODE_DIR / "node_modules" / name).is_dir() for name in ("ws", "socket.io-client")):
         return
     subprocess.run(
         ["npm", "install", "--no-package-lock", "--no-audit", "--no-fund", "--silent"],
@@ -131,6 +131,12 @@ class Server:
         """A bare peer from :mod:`bench.bare` (``litestar`` or ``websockets``)."""
         argv = [sys.executable, "-m", "bench.bare", kind, "{port}"]
         return cls(f"bare-{kind}", argv, env, "/health" if kind == "litestar" else None)
+
+    @classmethod
+    def socketio(cls, env: Mapping[str, str]) -> Server:
+        """The python-socketio peer from :mod:`bench.socketio_peer`."""
+        argv = [sys.executable, "-m", "bench.socketio_peer", "{port}"]
+        return cls("socketio", argv, env, None)
 
     @classmethod
     def node_http(cls) -> Server:

@@ -1,6 +1,8 @@
 // WebSocket dashboards for `make bench`: open many sockets speaking SPEC §8, record arrivals.
 // Usage: node ws_clients.js CONFIG_JSON_FILE. Prints "ready N FAILED" once every socket is set
 // up, then answers each stdin line "report" with one JSON line of what arrived, and "quit".
+// A group with "protocol": "socket.io" connects with socket.io-client (websocket transport only)
+// instead, joining its room through the connect auth and receiving the same event as "event".
 'use strict';
 const fs = require('fs');
 const readline = require('readline');
@@ -13,9 +15,8 @@ const arrivals = new Map(); // event key -> [count, first ms, last ms, stream ms
 const closeCodes = {};
 let open = 0; let failed = 0;
 
-function record(msg) {
+function record(ev) {
   const now = wallMs();
-  const ev = JSON.parse(msg);
   if (ev.op !== 'event') return;
   const key = ev.data.id;
   const seen = arrivals.get(key);
@@ -31,7 +32,7 @@ function connect(spec, index) {
     const done = (ok) => { if (!settled) { settled = true; ok ? open++ : failed++; resolve(); } };
     ws.on('open', () => ws.send(JSON.stringify({ op: 'auth', token: spec.token })));
     ws.on('message', (data) => {
-      if (settled) { record(data); return; }
+      if (settled) { record(JSON.parse(data)); return; }
       const m = JSON.parse(data);
       if (m.op === 'ready' && spec.room) ws.send(JSON.stringify({ op: 'subscribe', room: spec.room }));
       else if (m.op === 'ready' || m.op === 'subscribed') done(true);
@@ -42,12 +43,32 @@ function connect(spec, index) {
   });
 }
 
+function connectSocketIo(spec) {
+  return new Promise((resolve) => {
+    const { io } = require('socket.io-client'); // loaded only when a run asks for it
+    const socket = io(spec.url, {
+      transports: ['websocket'],
+      auth: { token: spec.token, room: spec.room },
+      forceNew: true, // one engine.io connection per socket, as the other clients have
+      reconnection: false,
+      perMessageDeflate: false,
+      localAddress: cfg.localAddress || undefined,
+    });
+    let settled = false;
+    const done = (ok) => { if (!settled) { settled = true; ok ? open++ : failed++; resolve(); } };
+    socket.on('event', (ev) => { if (settled) record(ev); });
+    socket.on('connect', () => done(true));
+    socket.on('connect_error', () => done(false));
+    socket.on('disconnect', (reason) => { closeCodes[reason] = (closeCodes[reason] || 0) + 1; done(false); });
+  });
+}
+
 async function main() {
   // Expand groups into sockets; a bounded number of handshakes in flight keeps accept queues sane.
   const specs = [];
   for (const g of cfg.groups) for (let i = 0; i < g.count; i++) specs.push(g);
   let next = 0;
-  const lane = async () => { while (next < specs.length) { const i = next++; await connect(specs[i], i); } };
+  const lane = async () => { while (next < specs.length) { const i = next++; await (specs[i].protocol === 'socket.io' ? connectSocketIo(specs[i]) : connect(specs[i], i)); } };
   await Promise.all(Array.from({ length: cfg.parallel || 100 }, lane));
   process.stdout.write(`ready ${open} ${failed}\n`);
   const rl = readline.createInterface({ input: process.stdin });

@@ -1,0 +1,93 @@
+"""The python-socketio peer: ``AsyncServer`` + ``AsyncRedisManager`` under uvicorn.
+
+``python -m bench.socketio_peer PORT`` serves Socket.IO on the services' uvicorn settings. Clients
+join the room named in their connect auth. A relay task in the same process reads the same Redis
+stream as the notifier and emits each entry, as the SPEC §8 event message, through a write-only
+Redis manager, so every event takes python-socketio's documented cross-process path (Redis
+pub/sub → the server's manager → the room) and its CPU is counted in this one process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from typing import Any
+
+import redis.asyncio as redis
+import socketio  # type: ignore[import-untyped]
+
+CHANNEL = "bench-socketio"
+tasks: set[asyncio.Task[None]] = set()
+
+
+def create_server(url: str) -> socketio.AsyncServer:
+    """The server; its manager listens on the Redis channel the relay publishes to."""
+    manager = socketio.AsyncRedisManager(url, channel=CHANNEL)
+    sio = socketio.AsyncServer(async_mode="asgi", client_manager=manager, cors_allowed_origins=[])
+
+    @sio.event  # type: ignore[untyped-decorator]
+    async def connect(sid: str, environ: dict[str, Any], auth: dict[str, Any] | None) -> None:
+        # Auth is unchecked, as in the bare websockets peer; the room rides in the auth data.
+        if auth and auth.get("room"):
+            await sio.enter_room(sid, str(auth["room"]))
+
+    return sio
+
+
+async def relay(client: redis.Redis, emitter: socketio.AsyncRedisManager, stream: str) -> None:
+    """XREAD the stream from now on and emit every entry into its collection room."""
+    last = "$"
+    while True:
+        batches: Any = await client.xread({stream: last}, block=1000, count=500)
+        for _, entries in batches:
+            for entry_id, fields in entries:
+                last = entry_id.decode()
+                room = f"inquiries:{fields[b'merchant_id'].decode()}"
+                event = {
+                    "op": "event",
+                    "room": room,
+                    "offset": last,
+                    "topic": fields[b"topic"].decode(),
+                    "event_id": fields[b"event_id"].decode(),
+                    "data": json.loads(fields[b"data"]),
+                }
+                await emitter.emit("event", event, room=room)
+
+
+def create_app() -> socketio.ASGIApp:
+    """The ASGI app (uvicorn factory); the relay starts with the lifespan."""
+    url, stream = os.environ["REDIS_URL"], os.environ["STREAM_KEY"]
+    sio = create_server(url)
+
+    async def start() -> None:
+        # Initialise the manager now, not on the first connect, so its pub/sub listener is up.
+        sio.manager_initialized = True
+        sio.manager.initialize()
+        emitter = socketio.AsyncRedisManager(url, channel=CHANNEL, write_only=True)
+        task = asyncio.create_task(relay(redis.Redis.from_url(url), emitter, stream))
+        tasks.add(task)  # a strong reference, or the task may be collected mid-run
+
+    return socketio.ASGIApp(sio, on_startup=start)
+
+
+def main() -> None:
+    """``python -m bench.socketio_peer PORT``."""
+    import uvicorn
+
+    uvicorn.run(
+        "bench.socketio_peer:create_app",
+        factory=True,
+        host="127.0.0.1",
+        port=int(sys.argv[1]),
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        ws_per_message_deflate=False,
+        timeout_graceful_shutdown=5,
+    )
+
+
+if __name__ == "__main__":
+    main()
