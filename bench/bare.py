@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,8 +65,10 @@ async def handler(ws: ServerConnection) -> None:
             rooms.get(room, set()).discard(ws)
 
 
-async def relay(client: redis.Redis, stream: str) -> None:
-    """XREAD the stream from now on and broadcast every entry to its collection room."""
+async def stream_events(
+    client: redis.Redis, stream: str
+) -> AsyncIterator[tuple[str, dict[str, Any], bytes]]:
+    """Every new stream entry as (collection room, SPEC §8 envelope without data, data JSON)."""
     last = "$"
     while True:
         batches: Any = await client.xread({stream: last}, block=1000, count=500)
@@ -73,15 +76,21 @@ async def relay(client: redis.Redis, stream: str) -> None:
             for entry_id, fields in entries:
                 last = entry_id.decode()
                 room = f"inquiries:{fields[b'merchant_id'].decode()}"
-                event = {
+                envelope = {
                     "op": "event",
                     "room": room,
                     "offset": last,
                     "topic": fields[b"topic"].decode(),
                     "event_id": fields[b"event_id"].decode(),
-                    "data": msgspec.Raw(fields[b"data"]),
                 }
-                broadcast(rooms.get(room, set()), _encode(event).decode())
+                yield room, envelope, fields[b"data"]
+
+
+async def relay(client: redis.Redis, stream: str) -> None:
+    """Broadcast every new stream entry to its collection room."""
+    async for room, envelope, data in stream_events(client, stream):
+        event = {**envelope, "data": msgspec.Raw(data)}
+        broadcast(rooms.get(room, set()), _encode(event).decode())
 
 
 async def serve_websockets(port: int) -> None:

@@ -18,6 +18,8 @@ from typing import Any
 import redis.asyncio as redis
 import socketio  # type: ignore[import-untyped]
 
+from bench.bare import stream_events
+
 CHANNEL = "bench-socketio"
 tasks: set[asyncio.Task[None]] = set()
 
@@ -37,23 +39,9 @@ def create_server(url: str) -> socketio.AsyncServer:
 
 
 async def relay(client: redis.Redis, emitter: socketio.AsyncRedisManager, stream: str) -> None:
-    """XREAD the stream from now on and emit every entry into its collection room."""
-    last = "$"
-    while True:
-        batches: Any = await client.xread({stream: last}, block=1000, count=500)
-        for _, entries in batches:
-            for entry_id, fields in entries:
-                last = entry_id.decode()
-                room = f"inquiries:{fields[b'merchant_id'].decode()}"
-                event = {
-                    "op": "event",
-                    "room": room,
-                    "offset": last,
-                    "topic": fields[b"topic"].decode(),
-                    "event_id": fields[b"event_id"].decode(),
-                    "data": json.loads(fields[b"data"]),
-                }
-                await emitter.emit("event", event, room=room)
+    """Emit every new stream entry into its collection room through the Redis manager."""
+    async for room, envelope, data in stream_events(client, stream):
+        await emitter.emit("event", {**envelope, "data": json.loads(data)}, room=room)
 
 
 def create_app() -> socketio.ASGIApp:
