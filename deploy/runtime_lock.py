@@ -2,9 +2,11 @@
 
 The lock also pins the dev and bench tools (``--extra dev --extra bench``). The image builder runs
 ``python runtime_lock.py requirements.lock pyproject.toml > runtime.lock`` and installs that
-with ``--require-hashes``: the closure of ``[project].dependencies`` over the lock's ``# via``
-annotations. A ``via`` edge does not say which extra pulled a package in, so the closure can
-only be too large, never too small; the image's ``pip check`` confirms nothing is missing.
+with ``--require-hashes``: the closure of ``[project].dependencies`` and
+``[build-system].requires`` (the project is built without downloading its backend) over the
+lock's ``# via`` annotations. A ``via`` edge does not say which extra pulled a package in, so
+the closure can only be too large, never too small; the image's ``pip check`` confirms nothing
+is missing.
 
 Standard library only: it runs in the build stage before anything is installed.
 """
@@ -62,11 +64,12 @@ def parse_lock(text: str) -> dict[str, LockEntry]:
 
 
 def runtime_roots(pyproject: dict[str, object]) -> set[str]:
-    """Normalized names of ``[project].dependencies`` (extras and versions dropped)."""
-    project = pyproject["project"]
+    """Names of ``[project].dependencies`` and ``[build-system].requires``, normalized."""
+    project, build_system = pyproject["project"], pyproject["build-system"]
     assert isinstance(project, dict)
+    assert isinstance(build_system, dict)
     roots = set()
-    for requirement in project["dependencies"]:
+    for requirement in [*project["dependencies"], *build_system["requires"]]:
         match = _NAME.match(requirement)
         assert match is not None, requirement
         roots.add(normalize(match.group()))

@@ -138,6 +138,7 @@ def test_services_route_to_their_pods(manifests: list[Manifest]) -> None:
     for name, service in of_kind(manifests, "Service").items():
         pod_labels = deployments[name]["spec"]["template"]["metadata"]["labels"]
         assert service["spec"]["selector"].items() <= pod_labels.items()
+        assert service["spec"].get("type", "ClusterIP") == "ClusterIP", "reached via the Ingress"
         assert service["spec"]["ports"] == [
             {"name": "http", "port": SERVICES[name], "targetPort": "http"}
         ]
@@ -168,6 +169,13 @@ def test_the_ingress_exposes_v1_console_and_schema_never_metrics(
 
 
 def test_migration_job_runs_once_per_release(manifests: list[Manifest]) -> None:
+    # The README applies it alone first: `kubectl apply -k ... -l <the label below>`.
+    selected = [
+        (m["kind"], m["metadata"]["name"])
+        for m in manifests
+        if m["metadata"].get("labels", {}).get("app.kubernetes.io/component") == "migrate"
+    ]
+    assert selected == [("Job", "migrate")]
     job = of_kind(manifests, "Job")["migrate"]
     assert job["spec"]["parallelism"] == 1
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
