@@ -1,0 +1,52 @@
+"""compose.yaml's healthcheck commands, run as written against real services: 0 when ready,
+non-zero once a dependency is down (Redis really stopped)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from shared.embedded import RedisServer
+from tests.deploy.conftest import Manifest
+from tests.support import ServiceProcess, wait_for
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A Redis server this test stops."""
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.remove()
+
+
+def healthcheck(compose: Manifest, service: str, port: int) -> int:
+    """Run the service's compose healthcheck against ``port``; its exit code."""
+    test: list[str] = compose["services"][service]["healthcheck"]["test"]
+    kind, program, *args = test
+    assert (kind, program) == ("CMD", "python")
+    published = compose["services"][service]["ports"][0].rsplit(":", 1)[1]
+    command = [a.replace(f"127.0.0.1:{published}/", f"127.0.0.1:{port}/") for a in args]
+    # The image's python is the one the services run on: this interpreter here.
+    return subprocess.run([sys.executable, *command], capture_output=True, timeout=10).returncode
+
+
+@pytest.mark.parametrize("service", ["intake", "notifier-1"])
+def test_healthcheck_follows_readiness(
+    service: str,
+    compose: Manifest,
+    own_redis: RedisServer,
+    own_database_url: str,
+    base_env: dict[str, str],
+) -> None:
+    env = {**base_env, "DATABASE_URL": own_database_url, "REDIS_URL": own_redis.url}
+    process = ServiceProcess(service.split("-")[0], env).start()
+    try:
+        assert wait_for(lambda: healthcheck(compose, service, process.port) == 0)
+        own_redis.stop()
+        assert wait_for(lambda: healthcheck(compose, service, process.port) != 0, timeout=15)
+    finally:
+        process.stop()
