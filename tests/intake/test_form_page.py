@@ -35,7 +35,6 @@ class FormReader(HTMLParser):
         self.controls: dict[str, dict[str, str | None]] = {}
         self.labels: dict[str, str] = {}  # control id -> label text (what a person sees)
         self._label_for: str | None = None
-        self._hidden_depth = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         """Collect the form's action, each named control, and which label is open."""
@@ -47,24 +46,20 @@ class FormReader(HTMLParser):
         elif tag == "label":
             self._label_for = attributes["for"]
             self.labels[str(self._label_for)] = ""
-        elif tag == "span" and attributes.get("aria-hidden") == "true":
-            self._hidden_depth += 1
 
     def handle_endtag(self, tag: str) -> None:
-        """Close the open label or hidden span."""
+        """Close the open label."""
         if tag == "label":
             self._label_for = None
-        elif tag == "span" and self._hidden_depth:
-            self._hidden_depth -= 1
 
     def handle_data(self, data: str) -> None:
-        """Label text, leaving out the visual-only required marker."""
-        if self._label_for is not None and not self._hidden_depth:
+        """Label text."""
+        if self._label_for is not None:
             self.labels[self._label_for] += data
 
     def label_of(self, name: str) -> str:
         """The visible label of control ``name``."""
-        return self.labels[str(self.controls[name]["id"])].strip()
+        return self.labels[str(self.controls[name]["id"])]
 
 
 def _read(html: str) -> FormReader:

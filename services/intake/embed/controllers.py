@@ -124,9 +124,7 @@ class EmbedController(Controller):
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "strict-origin-when-cross-origin",
         }
-        return Response(
-            render_page(merchant, locale), media_type="text/html", headers=headers
-        )
+        return Response(render_page(merchant, locale), media_type="text/html", headers=headers)
 
     @get(
         "/form/fragment",
@@ -142,6 +140,4 @@ class EmbedController(Controller):
         """Fetched cross-origin by ``embed.js`` (CORS for ``INTAKE_ALLOWED_ORIGINS``)."""
         merchant = _form_request(merchant_id, locale)
         headers = {"Cache-Control": _CACHE, "Vary": "Origin", "X-Content-Type-Options": "nosniff"}
-        return Response(
-            render_form(merchant, locale), media_type="text/html", headers=headers
-        )
+        return Response(render_form(merchant, locale), media_type="text/html", headers=headers)

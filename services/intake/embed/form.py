@@ -98,12 +98,13 @@ def _field(widget: Widget, locale: str) -> str:
         attributes.append(f'aria-describedby="{field_id}-hint"')
         text = escape(in_locale(TEXT[widget.hint], locale))
         hint = f'<p class="inq-hint" id="{field_id}-hint">{text}</p>'
-    # The star is for the eye; assistive technology hears "required" from the attribute.
-    marker = '<span class="inq-req" aria-hidden="true"> *</span>' if required else ""
+    # The star is for the eye (assistive technology hears "required" from the attribute), and
+    # sits beside the label, not in it: the label's text is exactly the field's name.
+    marker = '<span class="inq-req" aria-hidden="true">*</span>' if required else ""
     label = escape(in_locale(FIELD_LABELS[widget.name], locale))
     return (
-        f'<div class="inq-field"><label for="{field_id}">{label}{marker}</label>'
-        f"{_control(widget, locale, ' '.join(attributes))}{hint}</div>"
+        f'<div class="inq-field"><div class="inq-head"><label for="{field_id}">{label}</label>'
+        f"{marker}</div>{_control(widget, locale, ' '.join(attributes))}{hint}</div>"
     )
 
 
