@@ -16,21 +16,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, expect
 
+from tests.intake.test_form_page import EN_LABELS
 from tests.support import Database, ServiceProcess
 
-EN_LABELS = (
-    "Name",
-    "Email",
-    "Phone",
-    "Business name",
-    "Company size",
-    "Industry",
-    "Website",
-    "Country",
-    "Inquiry type",
-    "Subject",
-    "Message",
-)
 TRAP_LABEL = "Leave this field empty"
 
 
@@ -97,8 +85,9 @@ def open_form(page: Page, url: str, forms: int = 1) -> None:
     expect(page.locator('[data-inquiry-form-state="ready"]')).to_have_count(forms)
 
 
-def fill(page: Page, marker: str, email: str = "ann@example.com") -> None:
-    """Fill the required fields (and a few optional ones) of the only form on the page."""
+def fill(page: Page, email: str = "ann@example.com") -> str:
+    """Fill the only form on the page; its business name, unique to this call, is returned."""
+    marker = f"Acme {uuid.uuid4().hex[:8]}"
     page.get_by_label("Name", exact=True).fill("Ann Nguyen")
     page.get_by_label("Email", exact=True).fill(email)
     page.get_by_label("Business name", exact=True).fill(marker)
@@ -107,6 +96,16 @@ def fill(page: Page, marker: str, email: str = "ann@example.com") -> None:
     page.get_by_label("Inquiry type", exact=True).select_option("demo")
     page.get_by_label("Subject", exact=True).fill("A demo, please")
     page.get_by_label("Message", exact=True).fill("Hello,\nthree stores.")
+    return marker
+
+
+def start_inquiry(
+    context: BrowserContext, url: str, email: str = "ann@example.com"
+) -> tuple[Page, str, list[Request]]:
+    """A page at ``url`` with its form filled in: the page, the business name, its submits."""
+    page = context.new_page()
+    open_form(page, url)
+    return page, fill(page, email), submits(page)
 
 
 def stored(db: Database, marker: str) -> list[dict[str, object]]:
@@ -145,8 +144,7 @@ def test_form_is_labelled_and_a_double_click_stores_one_inquiry(
     ).to_have_text("*")
     page.screenshot(path=screenshots / "embed-en.png", full_page=True)
 
-    marker = f"Double {uuid.uuid4().hex[:8]}"
-    fill(page, marker)
+    marker = fill(page)
     sent = submits(page)
     page.get_by_role("button", name="Send inquiry").dblclick()
 
@@ -214,11 +212,8 @@ def test_styles_apply_to_the_form_only(
 def test_bad_email_is_marked_beside_its_field_and_the_input_is_kept(
     context: BrowserContext, embed_intake: ServiceProcess, site: MarketingSite, db: Database
 ) -> None:
-    page = context.new_page()
-    open_form(page, site.add(snippet(embed_intake, "m-bad")))
-    marker = f"Bad {uuid.uuid4().hex[:8]}"
-    fill(page, marker, email="not-an-email")
-    sent = submits(page)
+    url = site.add(snippet(embed_intake, "m-bad"))
+    page, marker, sent = start_inquiry(context, url, email="not-an-email")
     page.get_by_role("button", name="Send inquiry").click()
 
     email = page.get_by_label("Email", exact=True)
@@ -284,8 +279,7 @@ def test_data_next_is_where_a_submit_goes(
 ) -> None:
     page = context.new_page()
     open_form(page, site.add(snippet(embed_intake, "m-next", next_url=f"{site.origin}/thanks")))
-    marker = f"Next {uuid.uuid4().hex[:8]}"
-    fill(page, marker)
+    marker = fill(page)
     page.get_by_role("button", name="Send inquiry").click()
 
     page.wait_for_url(f"{site.origin}/thanks")
@@ -324,8 +318,7 @@ def test_hosted_form_with_javascript_is_enhanced_under_its_policy(
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     open_form(page, f"{embed_intake.url}/v1/form?merchant_id=m-hosted")
-    marker = f"Hosted {uuid.uuid4().hex[:8]}"
-    fill(page, marker)
+    marker = fill(page)
     page.get_by_role("button", name="Send inquiry").click()
 
     expect(page.get_by_role("status")).to_contain_text("Thank you!")
@@ -337,11 +330,8 @@ def test_hosted_form_with_javascript_is_enhanced_under_its_policy(
 def test_a_retry_after_a_lost_answer_stores_nothing_twice(
     context: BrowserContext, embed_intake: ServiceProcess, site: MarketingSite, db: Database
 ) -> None:
-    page = context.new_page()
-    open_form(page, site.add(snippet(embed_intake, "m-lost")))
-    marker = f"Lost {uuid.uuid4().hex[:8]}"
-    fill(page, marker)
-    sent = submits(page)
+    url = site.add(snippet(embed_intake, "m-lost"))
+    page, marker, sent = start_inquiry(context, url)
     answers: list[int] = []
 
     def lose_first_answer(route: Route) -> None:
@@ -368,11 +358,8 @@ def test_a_retry_after_a_lost_answer_stores_nothing_twice(
 def test_intake_down_keeps_the_input_and_the_retry_goes_through(
     context: BrowserContext, embed_intake: ServiceProcess, site: MarketingSite, db: Database
 ) -> None:
-    page = context.new_page()
-    open_form(page, site.add(snippet(embed_intake, "m-down")))
-    marker = f"Down {uuid.uuid4().hex[:8]}"
-    fill(page, marker)
-    sent = submits(page)
+    url = site.add(snippet(embed_intake, "m-down"))
+    page, marker, sent = start_inquiry(context, url)
     button = page.get_by_role("button", name="Send inquiry")
 
     embed_intake.stop()
