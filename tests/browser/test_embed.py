@@ -13,11 +13,12 @@ from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, expect
 
 from tests.intake.test_form_page import EN_LABELS
-from tests.support import Database, ServiceProcess
+from tests.support import Database, ServiceProcess, inquiry_body
 
 TRAP_LABEL = "Leave this field empty"
 
@@ -381,3 +382,27 @@ def test_intake_down_keeps_the_input_and_the_retry_goes_through(
     assert len(stored(db, marker)) == 1
     assert len(sent) == 2
     assert sent[0].headers["idempotency-key"] == sent[1].headers["idempotency-key"]
+
+
+def test_rate_limited_submit_shows_the_retry_message(
+    context: BrowserContext, base_env: dict[str, str], site: MarketingSite, db: Database
+) -> None:
+    limits = {"INTAKE_ALLOWED_ORIGINS": site.origin, "INTAKE_RATE_LIMIT_PER_MERCHANT": "1/hour"}
+    intake = ServiceProcess("intake", {**base_env, **limits}).start()
+    try:
+        merchant = f"m-busy-{uuid.uuid4().hex[:8]}"  # a window of its own in the shared Redis
+        first = httpx.post(
+            f"{intake.url}/v1/inquiries", json=inquiry_body(), headers={"x-merchant-id": merchant}
+        )
+        assert first.status_code == 201
+        page, marker, sent = start_inquiry(context, site.add(snippet(intake, merchant)))
+        page.get_by_role("button", name="Send inquiry").click()
+
+        expect(page.get_by_role("alert")).to_contain_text("please try again in a moment")
+        answers = [response.status for r in sent if (response := r.response()) is not None]
+        assert answers == [429]
+        expect(page.get_by_label("Business name", exact=True)).to_have_value(marker)
+        expect(page.get_by_role("button", name="Send inquiry")).to_be_enabled()
+        assert stored(db, marker) == []
+    finally:
+        intake.stop()

@@ -79,7 +79,7 @@ def test_hosted_page_is_a_labelled_form_that_posts_without_javascript(
     policy = response.headers["content-security-policy"]
     assert "default-src 'none'" in policy
     assert "script-src 'self'" in policy
-    assert f"form-action 'self' {SITE}" in policy  # the post's 303 may go on to the site
+    assert "form-action 'self';" in policy
     assert f"frame-ancestors 'self' {SITE}" in policy
     page = _read(response.text)
     assert '<html lang="en">' in response.text
@@ -108,6 +108,14 @@ def test_hosted_page_is_a_labelled_form_that_posts_without_javascript(
     assert [(r["merchant_id"], r["email"], r["is_spam"]) for r in row] == [
         ("m-page", "ann@example.com", False)
     ]
+
+
+def test_the_form_routes_are_in_the_openapi_document(intake: ServiceProcess) -> None:
+    paths = httpx.get(f"{intake.url}/schema/openapi.json").json()["paths"]
+
+    assert {"/v1/embed.js", "/v1/embed.css", "/v1/form", "/v1/form/fragment"} <= set(paths)
+    parameters = {p["name"] for p in paths["/v1/form"]["get"]["parameters"]}
+    assert {"merchant_id", "locale"} <= parameters
 
 
 def test_hosted_page_in_vietnamese(intake: ServiceProcess) -> None:

@@ -72,14 +72,14 @@ def _form_request(merchant_id: str | None, locale: str) -> str:
 
 
 def _page_policy(allowed_origins: list[str]) -> str:
-    """The hosted page's Content-Security-Policy: its own origin, plus the marketing sites.
+    """The hosted page's Content-Security-Policy: nothing but its own origin.
 
-    Those sites may frame the page and receive the no-JavaScript post's redirect to ``_next``.
+    Only the marketing sites (``INTAKE_ALLOWED_ORIGINS``) may show it in an ``<iframe>``.
     """
-    sites = " ".join(["'self'", *allowed_origins])
+    framers = " ".join(["'self'", *allowed_origins])
     return (
         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-        f"img-src 'self'; base-uri 'none'; form-action {sites}; frame-ancestors {sites}"
+        f"img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors {framers}"
     )
 
 
