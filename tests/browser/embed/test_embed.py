@@ -164,6 +164,9 @@ def test_hosted_form_without_javascript_lands_a_row(
         page = context.new_page()
         page.goto(f"{embed_intake.url}/v1/form?merchant_id=m-nojs&locale=vi")
         expect(page.locator('[data-inquiry-form-state="ready"]')).to_have_count(0)  # no script ran
+        trap = page.locator('input[name="_gotcha"]').bounding_box()
+        assert trap is not None
+        assert trap["x"] + trap["width"] <= 0  # the stylesheet alone keeps the trap off-screen
         marker = f"NoJS {uuid.uuid4().hex[:8]}"
         page.get_by_label("Họ và tên", exact=True).fill("Ann Nguyen")
         page.get_by_label("Email", exact=True).fill("ann@example.com")

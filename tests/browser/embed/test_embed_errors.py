@@ -124,3 +124,17 @@ def test_rate_limited_submit_shows_the_retry_message(
         expect(page.get_by_label("Business name", exact=True)).to_have_value(marker)
         expect(page.get_by_role("button", name="Send inquiry")).to_be_enabled()
         assert stored(db, marker) == []
+
+
+def test_a_form_that_cannot_load_says_so_in_its_language(
+    context: BrowserContext, embed_intake: ServiceProcess, site: MarketingSite
+) -> None:
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.goto(site.add(snippet(embed_intake, "not a merchant!", locale="vi")))
+
+    host = page.locator('[data-inquiry-form-state="failed"]')
+    expect(host).to_have_text("Không tải được biểu mẫu. Vui lòng tải lại trang để thử lại.")
+    # The integrator learns why from the console: the intake's own message.
+    assert any("invalid form request: merchant_id" in text for text in problems)
