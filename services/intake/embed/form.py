@@ -23,7 +23,7 @@ class Widget:
 
     name: str
     kind: str  # an <input> type, or "select" / "textarea"
-    autocomplete: str = "off"
+    autocomplete: str | None = None  # the browser's autofill token, where there is one
     hint: str | None = None  # a key of TEXT, shown under the field
     maxlength: int | None = None  # where the schema says it by a pattern instead
 
@@ -87,7 +87,7 @@ def _field(widget: Widget, locale: str) -> str:
     required, max_length = _RULES[widget.name]
     field_id = f"inq-{widget.name}"
     attributes = [f'id="{field_id}"', f'name="{widget.name}"']
-    if widget.kind != "select":
+    if widget.autocomplete is not None:
         attributes.append(f'autocomplete="{widget.autocomplete}"')
     if max_length := widget.maxlength or max_length:
         attributes.append(f'maxlength="{max_length}"')
