@@ -17,6 +17,8 @@ from playwright.sync_api import BrowserContext, Page, Request, expect
 
 from tests.support import Database, ServiceProcess
 
+FALLBACK_LINK = "Contact us"
+
 
 class MarketingSite:
     """A static site on its own origin; tests add pages to it by path."""
@@ -72,11 +74,12 @@ def intake_for(
 
 
 def snippet(intake: ServiceProcess, merchant: str, locale: str = "en", next_url: str = "") -> str:
-    """SPEC §11's snippet, as a marketing site pastes it."""
+    """SPEC §11's snippet as the README shows it: a link to the hosted form for no JavaScript."""
     next_attribute = f' data-next="{escape(next_url)}"' if next_url else ""
+    hosted = f"{intake.url}/v1/form?merchant_id={merchant}&amp;locale={locale}"
     return (
         f'<div data-inquiry-form data-merchant="{merchant}" data-locale="{locale}"'
-        f"{next_attribute}></div>"
+        f'{next_attribute}><a href="{hosted}">{FALLBACK_LINK}</a></div>'
         f'<script src="{intake.url}/v1/embed.js" async></script>'
     )
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, BrowserContext, expect
 
 from tests.browser.embed.site import (
+    FALLBACK_LINK,
     MarketingSite,
     fill,
     open_form,
@@ -35,6 +36,7 @@ def test_form_is_labelled_and_a_double_click_stores_one_inquiry(
     requested: list[str] = []
     page.on("request", lambda r: requested.append(r.url))
     open_form(page, site.add(snippet(embed_intake, "m-embed")))
+    expect(page.get_by_role("link", name=FALLBACK_LINK)).to_have_count(0)  # replaced by the form
     for label in EN_LABELS:
         expect(page.get_by_label(label, exact=True)).to_be_visible()
     for label in ("Name", "Email", "Business name", "Subject", "Message"):

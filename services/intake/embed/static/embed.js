@@ -4,9 +4,10 @@
  *   <div data-inquiry-form data-merchant="m1" data-locale="vi" data-next="https://site.example/thanks"></div>
  *   <script src="https://intake.example/v1/embed.js" async></script>
  *
- * Renders the form into every [data-inquiry-form] element (or enhances the one already there, on
- * the hosted /v1/form page) and posts it as JSON to the intake this script was loaded from, with
- * one Idempotency-Key per rendered form: double clicks and retries store one inquiry.
+ * Renders the form into every [data-inquiry-form] element, replacing what the site put inside
+ * (e.g. a link to the hosted form, for visitors without JavaScript), or enhances the form already
+ * there on the hosted /v1/form page. Posts it as JSON to the intake this script was loaded from,
+ * with one Idempotency-Key per rendered form: double clicks and retries store one inquiry.
  *
  * A classic script rather than an ES module, so that the one-line snippet works on any site; it
  * defines no globals. The form's markup and words come from the intake (/v1/form/fragment), the
@@ -221,7 +222,7 @@
     form.noValidate = true;
     form.action = `${INTAKE}/v1/inquiries?merchant_id=${encodeURIComponent(merchant)}`;
     const trap = /** @type {HTMLElement} */ (root.querySelector(".inq-hp"));
-    // Off-screen before the stylesheet has arrived, too.
+    // Off-screen even while the stylesheet is on its way, or if the site's policy blocks it.
     Object.assign(trap.style, { position: "absolute", left: "-10000px", overflow: "hidden" });
 
     form.addEventListener("submit", async (event) => {
@@ -275,7 +276,10 @@
         root = await loadForm(host.dataset.merchant ?? "", locale);
       } catch (error) {
         console.error("inquiry form:", error);
-        host.textContent = LOAD_FAILED[locale];
+        // Whatever the site put inside (say, a link to the hosted form) stays, under the note.
+        const note = document.createElement("p");
+        note.textContent = LOAD_FAILED[locale];
+        host.prepend(note);
         host.dataset.inquiryFormState = "failed";
         return;
       }
