@@ -79,7 +79,7 @@ def _page_policy(allowed_origins: list[str]) -> str:
     framers = " ".join(["'self'", *allowed_origins])
     return (
         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-        f"img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors {framers}"
+        f"img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors {framers}"
     )
 
 

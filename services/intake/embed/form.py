@@ -151,7 +151,9 @@ def render_page(merchant_id: str, locale: str) -> str:
     return (
         f'<!doctype html><html lang="{locale}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<title>{title}</title><link rel="stylesheet" href="/v1/embed.css"></head>'
+        # An empty icon: no request for a /favicon.ico the intake does not have.
+        f'<title>{title}</title><link rel="icon" href="data:,">'
+        '<link rel="stylesheet" href="/v1/embed.css"></head>'
         f'<body class="inq-page"><main><h1>{title}</h1>'
         f'<div data-inquiry-form data-merchant="{escape(merchant_id)}" data-locale="{locale}">'
         f"{render_form(merchant_id, locale)}</div></main>"

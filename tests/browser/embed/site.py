@@ -126,3 +126,10 @@ def submits(page: Page) -> list[Request]:
         lambda r: sent.append(r) if r.method == "POST" and "/v1/inquiries" in r.url else None,
     )
     return sent
+
+
+def console_errors(page: Page) -> list[str]:
+    """Every error the page logs to its console from now on (CSP violations among them)."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    return errors

@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, BrowserContext, expect
 from tests.browser.embed.site import (
     FALLBACK_LINK,
     MarketingSite,
+    console_errors,
     fill,
     open_form,
     snippet,
@@ -190,8 +191,7 @@ def test_hosted_form_with_javascript_is_enhanced_under_its_policy(
     context: BrowserContext, embed_intake: ServiceProcess, db: Database
 ) -> None:
     page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    problems = console_errors(page)
     open_form(page, f"{embed_intake.url}/v1/form?merchant_id=m-hosted")
     marker = fill(page)
     page.get_by_role("button", name="Send inquiry").click()

@@ -12,6 +12,7 @@ from playwright.sync_api import BrowserContext, Route, expect
 from tests.browser.embed.site import (
     FALLBACK_LINK,
     MarketingSite,
+    console_errors,
     intake_for,
     snippet,
     start_inquiry,
@@ -131,8 +132,7 @@ def test_a_form_that_cannot_load_says_so_in_its_language(
     context: BrowserContext, embed_intake: ServiceProcess, site: MarketingSite
 ) -> None:
     page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    problems = console_errors(page)
     page.goto(site.add(snippet(embed_intake, "not a merchant!", locale="vi")))
 
     host = page.locator('[data-inquiry-form-state="failed"]')
