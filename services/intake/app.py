@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Litestar
 
 from services.intake.context import IntakeContext
+from services.intake.embed.controllers import EmbedController
 from services.intake.inquiries.controllers import SubmitController
 from services.intake.ratelimit import RateLimiter
 from shared.runtime import Runtime, create_http_app
@@ -14,7 +15,9 @@ from shared.settings import IntakeSettings
 def create_app() -> Litestar:
     """Build the app from the environment (settings are validated here, at start)."""
     settings = IntakeSettings.from_env()
-    app = create_http_app("intake", [SubmitController], cors_origins=settings.allowed_origins)
+    app = create_http_app(
+        "intake", [SubmitController, EmbedController], cors_origins=settings.allowed_origins
+    )
     runtime: Runtime = app.state.runtime
     limiter = RateLimiter(runtime.redis, settings.rate_per_ip, settings.rate_per_merchant)
     # On app state rather than as dependencies: with the session as the handler's only
