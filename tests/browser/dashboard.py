@@ -83,8 +83,9 @@ async ({ notifier, merchant, ttl, refuse }) => {
       return response.text();
     },
   });
-  client.onState((state, detail) =>
-    seen.states.push({ state, code: detail.code ?? null, reason: detail.reason ?? null }));
+  client.onState((state, detail) => seen.states.push({
+    state, code: detail.code ?? null, reason: detail.reason ?? null, at: performance.now(),
+  }));
   window.sub = client.subscribe(`inquiries:${merchant}`, {
     onEvent(event) { seen.events.push(event); },
     onReset() { seen.resets += 1; },
@@ -129,6 +130,14 @@ class Dashboard:
         self.page.wait_for_function(
             f"() => {{ const d = window.dashboard; return {condition}; }}", timeout=timeout * 1000
         )
+
+    def wait_connected(self, times: int = 1, timeout: float = 15) -> None:
+        """Wait until the client reached ``connected`` ``times`` times."""
+        self.wait(f"d.states.filter((s) => s.state === 'connected').length >= {times}", timeout)
+
+    def states(self) -> list[str]:
+        """The state names so far."""
+        return [s["state"] for s in self.seen()["states"]]
 
     def wait_events(self, count: int, timeout: float = 15) -> list[dict[str, Any]]:
         """The events once at least ``count`` arrived."""

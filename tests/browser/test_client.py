@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -50,7 +52,7 @@ def test_events_submitted_through_intake_arrive(
     context: BrowserContext, base_url: str, notifier: ServiceProcess, intake: ServiceProcess
 ) -> None:
     page = dashboard(context, base_url, notifier).start()
-    page.wait("d.states.some((s) => s.state === 'connected')")
+    page.wait_connected()
     ids = [submit(intake, page.merchant) for _ in range(3)]
     events = page.wait_events(3)
     assert [e["data"]["id"] for e in events] == ids
@@ -68,7 +70,7 @@ def test_notifier_killed_and_restarted_while_events_are_submitted(
     stream_key: str,
 ) -> None:
     page = dashboard(context, base_url, notifier).start()
-    page.wait("d.states.some((s) => s.state === 'connected')")
+    page.wait_connected()
     submitted: list[str] = []
 
     def keep_submitting() -> None:
@@ -98,50 +100,11 @@ def test_notifier_killed_and_restarted_while_events_are_submitted(
     assert page.offset() == events[-1]["offset"]
 
 
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    """A Redis this test may empty."""
-    server = RedisServer(tmp_path / "redis").start()
-    yield server
-    server.remove()
-
-
-def test_redis_reset_while_the_notifier_was_down_calls_on_reset(
-    context: BrowserContext,
-    base_url: str,
-    base_env: dict[str, str],
-    own_database_url: str,
-    own_redis: RedisServer,
-) -> None:
-    env = {**base_env, "REDIS_URL": own_redis.url, "DATABASE_URL": own_database_url}
-    own_intake = ServiceProcess("intake", env).start()
-    own_notifier = ServiceProcess("notifier", notifier_env(env)).start()
-    try:
-        page = dashboard(context, base_url, own_notifier).start()
-        page.wait("d.states.some((s) => s.state === 'connected')")
-        before = [submit(own_intake, page.merchant) for _ in range(2)]
-        page.wait_events(2)
-
-        own_notifier.stop(kill=True)
-        redis.Redis.from_url(own_redis.url).flushall()
-        lost = submit(own_intake, page.merchant)  # lands in the new stream: not provable
-        own_notifier.start()
-        page.wait("d.resets === 1", timeout=45)
-        after = submit(own_intake, page.merchant)
-        events = page.wait_events(3)
-        assert [e["data"]["id"] for e in events] == [*before, after]
-        assert lost not in [e["data"]["id"] for e in events]  # the reload shows it, not replay
-        assert page.seen()["resets"] == 1
-    finally:
-        own_notifier.stop()
-        own_intake.stop()
-
-
 def test_short_lived_tokens_are_renewed_without_a_disconnect(
     context: BrowserContext, base_url: str, notifier: ServiceProcess, intake: ServiceProcess
 ) -> None:
     page = dashboard(context, base_url, notifier).start(ttl=3)
-    page.wait("d.states.some((s) => s.state === 'connected')")
+    page.wait_connected()
     ids = []
     for _ in range(5):  # 10 s: the 3 s token is replaced several times
         ids.append(submit(intake, page.merchant))
@@ -160,6 +123,114 @@ def test_a_refused_token_ends_in_closed_unauthorized(
     page.wait("d.states.some((s) => s.state === 'closed')")
     time.sleep(2)  # and it stays closed: no further attempts
     seen = page.seen()
-    assert seen["states"][-1] == {"state": "closed", "code": 4001, "reason": "unauthorized"}
+    last = seen["states"][-1]
+    assert (last["state"], last["code"], last["reason"]) == ("closed", 4001, "unauthorized")
     assert [s["state"] for s in seen["states"]].count("closed") == 1
     assert seen["tokens"] == 2  # the first token, then exactly one more
+
+
+def test_graceful_restart_1001_reconnects_and_resumes(
+    context: BrowserContext, base_url: str, notifier: ServiceProcess, intake: ServiceProcess
+) -> None:
+    page = dashboard(context, base_url, notifier).start()
+    page.wait_connected()
+    first = submit(intake, page.merchant)
+    page.wait_events(1)
+    notifier.stop()  # SIGTERM: the notifier closes every socket with 1001
+    during = submit(intake, page.merchant)
+    notifier.start()
+    page.wait_connected(times=2, timeout=30)
+    events = page.wait_events(2)
+    assert [e["data"]["id"] for e in events] == [first, during]
+    codes = [s["code"] for s in page.seen()["states"] if s["state"] == "disconnected"]
+    assert codes[0] == 1001, codes
+
+
+def test_a_frozen_notifier_is_detected_within_30_seconds(
+    context: BrowserContext, base_url: str, notifier: ServiceProcess, intake: ServiceProcess
+) -> None:
+    page = dashboard(context, base_url, notifier).start()
+    page.wait_connected()
+    assert notifier.process is not None
+    pid = notifier.process.pid
+    os.kill(pid, signal.SIGSTOP)  # the TCP connection stays up; nothing answers on it
+    try:
+        frozen = time.monotonic()
+        during = submit(intake, page.merchant)
+        page.wait("d.states.some((s) => s.state === 'disconnected')", timeout=35)
+        assert time.monotonic() - frozen < 30
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    page.wait_connected(times=2, timeout=60)
+    (event,) = page.wait_events(1)
+    assert event["data"]["id"] == during
+    time.sleep(1)
+    assert len(page.seen()["events"]) == 1
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A Redis this test may empty or restart."""
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.remove()
+
+
+@pytest.fixture
+def isolated(
+    base_env: dict[str, str], own_database_url: str, own_redis: RedisServer
+) -> Iterator[tuple[ServiceProcess, ServiceProcess]]:
+    """Intake and notifier on a Redis and a database of this test alone."""
+    env = {**base_env, "REDIS_URL": own_redis.url, "DATABASE_URL": own_database_url}
+    own_intake = ServiceProcess("intake", env).start()
+    own_notifier = ServiceProcess("notifier", notifier_env(env)).start()
+    yield own_intake, own_notifier
+    own_notifier.stop()
+    own_intake.stop()
+
+
+def test_redis_emptied_while_the_notifier_was_down_calls_on_reset(
+    context: BrowserContext,
+    base_url: str,
+    own_redis: RedisServer,
+    isolated: tuple[ServiceProcess, ServiceProcess],
+) -> None:
+    own_intake, own_notifier = isolated
+    page = dashboard(context, base_url, own_notifier).start()
+    page.wait_connected()
+    before = [submit(own_intake, page.merchant) for _ in range(2)]
+    page.wait_events(2)
+
+    own_notifier.stop(kill=True)
+    redis.Redis.from_url(own_redis.url).flushall()
+    lost = submit(own_intake, page.merchant)  # in the new stream: continuity is not provable
+    own_notifier.start()
+    page.wait("d.resets === 1", timeout=45)
+    after = submit(own_intake, page.merchant)
+    events = page.wait_events(3)
+    assert [e["data"]["id"] for e in events] == [*before, after]
+    assert lost not in [e["data"]["id"] for e in events]  # the reload shows it, not a replay
+    assert page.seen()["resets"] == 1
+
+
+def test_redis_restarted_empty_under_a_live_notifier_calls_on_reset(
+    context: BrowserContext,
+    base_url: str,
+    own_redis: RedisServer,
+    isolated: tuple[ServiceProcess, ServiceProcess],
+) -> None:
+    own_intake, own_notifier = isolated
+    page = dashboard(context, base_url, own_notifier).start()
+    page.wait_connected()
+    before = submit(own_intake, page.merchant)
+    page.wait_events(1)
+
+    own_redis.stop()  # no persistence: it comes back empty, a new incarnation of the stream
+    time.sleep(1)
+    own_redis.start()
+    page.wait("d.resets === 1", timeout=45)  # the notifier closed 1012; the resume was refused
+    codes = [s["code"] for s in page.seen()["states"] if s["state"] == "disconnected"]
+    assert 1012 in codes, codes
+    after = submit(own_intake, page.merchant)
+    events = page.wait_events(2)
+    assert [e["data"]["id"] for e in events] == [before, after]
