@@ -213,7 +213,13 @@ export class NotifierClient {
     ws.onclose = (event) => {
       if (ws === this.#ws) this.#lost({ code: event.code, reason: event.reason });
     };
-    ws.onerror = () => {}; // a close event follows and carries the code
+    ws.onerror = () => {
+      // Browsers follow a failed connection's error with a close event (code 1006); Node 20's
+      // experimental WebSocket does not when the connection is refused, so act on the error.
+      if (ws === this.#ws && ws.readyState !== WebSocket.OPEN) {
+        this.#lost({ code: 1006, reason: "connection failed" });
+      }
+    };
     this.#watchdog = setInterval(() => this.#watch(ws), Math.min(this.#pingIntervalMs, 5_000));
   }
 
