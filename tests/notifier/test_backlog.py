@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any, cast
 
 from services.notifier.access import ConnectionCaps
@@ -12,6 +13,7 @@ from services.notifier.schemas import TOO_SLOW
 from services.notifier.session import Session
 from shared.settings import AuthSettings, NotifierSettings
 from tests.conftest import JWT_SECRET
+from tests.notifier.conftest import merchant, token
 
 LIMIT = 10
 
@@ -138,3 +140,24 @@ async def test_an_outside_cancel_still_cancels() -> None:
 async def _put_all(s: Session, items: list[bytes]) -> None:
     for frame in items:
         await s.backlog.put(frame)
+
+
+class BrokenTransport(FakeTransport):
+    """A transport that fails in an unforeseen way on the message after ``auth``."""
+
+    async def receive(self) -> str | bytes:
+        message = await super().receive()
+        if message == "boom":
+            raise RuntimeError("unforeseen")
+        return message
+
+
+async def test_an_unforeseen_failure_closes_only_that_socket_with_1011() -> None:
+    transport = BrokenTransport()
+    s = session(transport)
+    run = asyncio.create_task(s.run())
+    transport.incoming.put_nowait(json.dumps({"op": "auth", "token": token(merchant())}))
+    transport.incoming.put_nowait("boom")
+    await asyncio.wait_for(run, 1)
+    assert transport.closed == (1011, "internal error")
+    assert transport.sent == [b'{"op":"ready"}']
