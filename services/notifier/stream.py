@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 import structlog
+from redis.crc import key_slot
 
 from services.notifier.schemas import ZERO, StreamId, id_key
 from shared.events import collection_room, inquiry_room
@@ -61,12 +62,16 @@ class Recent(msgspec.Struct, frozen=True):
 
 
 def epoch_key(stream_key: str) -> str:
-    """The key beside the stream that holds its epoch, in the stream's Redis Cluster slot."""
-    start = stream_key.find("{")
-    tagged = start != -1 and stream_key.find("}", start + 1) > start + 1
-    # An untagged key hashes whole: braces around it give the epoch key the very same slot,
-    # so a cluster node that restarts empty loses both together.
-    return f"{stream_key}:epoch" if tagged else f"{{{stream_key}}}:epoch"
+    """The key beside the stream that holds its epoch, in the stream's Redis Cluster slot.
+
+    In one slot, a cluster node that restarts empty loses both together. An untagged key
+    hashes whole, so braces around it give the same slot; a tagged one keeps its tag.
+    """
+    slot = key_slot(stream_key.encode())
+    for candidate in (f"{{{stream_key}}}:epoch", f"{stream_key}:epoch"):
+        if key_slot(candidate.encode()) == slot:
+            return candidate
+    return f"{stream_key}:epoch"  # braces that are no tag: no name shares its slot simply
 
 
 # Compare-and-set: only the first notifier to see a rewound stream picks the new epoch.
