@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import threading
 import urllib.parse
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
-from playwright.sync_api import Page
+from playwright.sync_api import BrowserContext, Page
 
 from shared.auth import InquiryPermissions, mint_token
 from shared.settings import AuthSettings
@@ -27,20 +28,20 @@ UNTRUSTED = AuthSettings(jwt_secret="another-key-the-notifier-does-not-know-0123
 PERMS = [p.value for p in InquiryPermissions]
 
 
+def staff_token(merchant: str, ttl: int = 3600, settings: AuthSettings = TRUSTED) -> str:
+    """The token the page's ``getToken`` gets: the same user (``sub``) for every call."""
+    return mint_token(
+        settings, sub=f"dashboard-{merchant}", merchant_id=merchant, perms=PERMS, ttl_seconds=ttl
+    )
+
+
 class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         url = urllib.parse.urlsplit(self.path)
         if url.path == "/token":
             query = dict(urllib.parse.parse_qsl(url.query))
             settings = UNTRUSTED if query.get("refuse") == "1" else TRUSTED
-            merchant = query["merchant"]
-            body = mint_token(
-                settings,
-                sub=f"dashboard-{merchant}",
-                merchant_id=merchant,
-                perms=PERMS,
-                ttl_seconds=int(query.get("ttl", "3600")),
-            ).encode()
+            body = staff_token(query["merchant"], int(query.get("ttl", "3600")), settings).encode()
             content_type = "text/plain"
         else:
             body = b"<!doctype html><title>dashboard</title><h1>dashboard</h1>"
@@ -71,7 +72,7 @@ def page_server() -> Iterator[str]:
 
 # What a dashboard does with the client; everything it sees is kept in ``window.dashboard``.
 _START = """
-async ({ notifier, merchant, ttl, refuse }) => {
+async ({ notifier, merchant, ttl, refuse, since, epoch }) => {
   const { NotifierClient, VERSION } = await import(`${notifier}/v1/client.js`);
   const seen = { version: VERSION, states: [], events: [], resets: 0, tokens: 0 };
   window.dashboard = seen;
@@ -87,6 +88,8 @@ async ({ notifier, merchant, ttl, refuse }) => {
     state, code: detail.code ?? null, reason: detail.reason ?? null, at: performance.now(),
   }));
   window.sub = client.subscribe(`inquiries:${merchant}`, {
+    since: since ?? undefined,
+    epoch: epoch ?? undefined,
     onEvent(event) { seen.events.push(event); },
     onReset() { seen.resets += 1; },
   });
@@ -101,16 +104,29 @@ class Dashboard:
     def __init__(self, page: Page, base_url: str, notifier: ServiceProcess, merchant: str) -> None:
         self.page = page
         self.merchant = merchant
-        page.goto(base_url)
         self.notifier = notifier
+        page.goto(base_url)
 
-    def start(self, ttl: int = 3600, refuse: bool = False) -> Dashboard:
-        """Create the client (tokens of ``ttl`` seconds) and subscribe."""
+    @classmethod
+    def open(cls, context: BrowserContext, base_url: str, notifier: ServiceProcess) -> Dashboard:
+        """A new page for a merchant nobody else uses."""
+        return cls(context.new_page(), base_url, notifier, f"m-{uuid.uuid4().hex[:8]}")
+
+    def start(
+        self,
+        ttl: int = 3600,
+        refuse: bool = False,
+        since: str | None = None,
+        epoch: str | None = None,
+    ) -> Dashboard:
+        """Create the client (tokens of ``ttl`` seconds) and subscribe (from ``since``)."""
         args = {
             "notifier": self.notifier.url,
             "merchant": self.merchant,
             "ttl": ttl,
             "refuse": int(refuse),
+            "since": since,
+            "epoch": epoch,
         }
         self.page.evaluate(_START, args)
         return self
@@ -123,6 +139,11 @@ class Dashboard:
     def offset(self) -> str | None:
         """The subscription's ``offset`` as the page sees it."""
         result: str | None = self.page.evaluate("window.sub.offset")
+        return result
+
+    def epoch(self) -> str | None:
+        """The subscription's stream ``epoch`` as the page sees it."""
+        result: str | None = self.page.evaluate("window.sub.epoch")
         return result
 
     def wait(self, condition: str, timeout: float = 15) -> None:
