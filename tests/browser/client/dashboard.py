@@ -2,7 +2,8 @@
 
 The page's origin (a ``http.server`` thread on 127.0.0.1) differs from the notifier's, so the
 module import itself proves the CORS headers; ``/token`` mints staff tokens as a dashboard's
-backend would (``refuse=1`` signs them with a key the notifier does not trust).
+backend would (``refuse=1`` signs them with a key the notifier does not trust); ``/example`` is
+the README's dashboard example.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,6 +28,7 @@ from tests.support import ServiceProcess, inquiry_body
 TRUSTED = AuthSettings(jwt_secret=JWT_SECRET)
 UNTRUSTED = AuthSettings(jwt_secret="another-key-the-notifier-does-not-know-0123456789")  # noqa: S106
 PERMS = [p.value for p in InquiryPermissions]
+EXAMPLE = Path(__file__).with_name("dashboard_example.html")
 
 
 def staff_token(merchant: str, ttl: int = 3600, settings: AuthSettings = TRUSTED) -> str:
@@ -43,6 +46,12 @@ class _Handler(BaseHTTPRequestHandler):
             settings = UNTRUSTED if query.get("refuse") == "1" else TRUSTED
             body = staff_token(query["merchant"], int(query.get("ttl", "3600")), settings).encode()
             content_type = "text/plain"
+        elif url.path == "/example":
+            # The README's dashboard, pointed at this test's notifier and merchant.
+            query = dict(urllib.parse.parse_qsl(url.query))
+            html = EXAMPLE.read_text().replace("localhost:8003", query["notifier"])
+            body = html.replace("inquiries:m1", f"inquiries:{query['merchant']}").encode()
+            content_type = "text/html"
         else:
             body = b"<!doctype html><title>dashboard</title><h1>dashboard</h1>"
             content_type = "text/html"

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import BrowserContext
+import redis
+from playwright.sync_api import BrowserContext, expect
 from websockets.sync.client import connect
 
 from tests.browser.client.dashboard import Dashboard, staff_token, submit
-from tests.notifier.conftest import notifier_env
+from tests.notifier.conftest import make_event, notifier_env, publish
 from tests.support import ServiceProcess
 
 
@@ -32,6 +34,38 @@ def test_events_submitted_through_intake_arrive(
     )
     assert refused["code"] == "forbidden"
     assert refused["room"] == "inquiries:someone-else"
+
+
+def test_the_readme_dashboard_example_lists_new_inquiries(
+    context: BrowserContext, base_url: str, notifier: ServiceProcess, intake: ServiceProcess
+) -> None:
+    merchant = f"m-{uuid.uuid4().hex[:8]}"
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept(staff_token(merchant)))
+    page.goto(f"{base_url}/example?notifier=127.0.0.1:{notifier.port}&merchant={merchant}")
+    expect(page.locator("#state")).to_have_text("connected")
+    submit(intake, merchant)
+    items = page.locator("#inquiries li")
+    expect(items).to_have_text(["submitted: Ann Nguyen (Pricing for 3 stores)"])
+
+
+def test_an_event_published_twice_is_delivered_once(
+    context: BrowserContext,
+    base_url: str,
+    notifier: ServiceProcess,
+    redis_client: redis.Redis,
+    stream_key: str,
+) -> None:
+    page = Dashboard.open(context, base_url, notifier).start()
+    page.wait_connected()
+    event = make_event(page.merchant)
+    publish(redis_client, stream_key, event)
+    publish(redis_client, stream_key, event)  # at-least-once: the same event appended again
+    other = publish(redis_client, stream_key, make_event(page.merchant))
+    events = page.wait_events(2)
+    assert [e["event_id"] for e in events] == [str(event.event_id), events[1]["event_id"]]
+    assert events[1]["offset"] == other
+    assert page.offset() == other
 
 
 def test_a_reloaded_page_resumes_from_the_offset_it_kept(
