@@ -57,7 +57,8 @@ const TOO_MANY_CONNECTIONS = 4029;
  * @property {(event: NotifierEvent) => void} [onEvent]
  * @property {() => void} [onReset]   continuity was lost: reload the list from the backoffice
  * @property {(error: {code: string, detail?: string, room: string}) => void} [onError]
- *   the server refused the room (e.g. "forbidden"); the subscription ends
+ *   the server refused the room ("forbidden", also when a renewed token lacks its permission,
+ *   or "bad_request"); the subscription ends. A "rate_limited" resume is retried, not reported.
  */
 
 /**
