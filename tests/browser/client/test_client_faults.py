@@ -7,6 +7,7 @@ import signal
 import threading
 import time
 
+import pytest
 import redis
 from playwright.sync_api import BrowserContext
 
@@ -102,42 +103,43 @@ def test_a_frozen_notifier_is_detected_within_30_seconds(
     assert len(page.seen()["events"]) == 1
 
 
-def test_redis_emptied_while_the_notifier_was_down_calls_on_reset(
-    context: BrowserContext,
-    base_url: str,
-    own_redis: RedisServer,
-    isolated: tuple[ServiceProcess, ServiceProcess],
-) -> None:
+@pytest.fixture
+def watching(
+    context: BrowserContext, base_url: str, isolated: tuple[ServiceProcess, ServiceProcess]
+) -> tuple[Dashboard, str]:
+    """A dashboard on the isolated services, connected, that has received one inquiry (its id)."""
     own_intake, own_notifier = isolated
     page = Dashboard.open(context, base_url, own_notifier).start()
     page.wait_connected()
-    before = [submit(own_intake, page.merchant) for _ in range(2)]
-    page.wait_events(2)
+    first = submit(own_intake, page.merchant)
+    page.wait_events(1)
+    return page, first
 
+
+def test_redis_emptied_while_the_notifier_was_down_calls_on_reset(
+    own_redis: RedisServer,
+    isolated: tuple[ServiceProcess, ServiceProcess],
+    watching: tuple[Dashboard, str],
+) -> None:
+    (own_intake, own_notifier), (page, first) = isolated, watching
     own_notifier.stop(kill=True)
     redis.Redis.from_url(own_redis.url).flushall()
     lost = submit(own_intake, page.merchant)  # in the new stream: continuity is not provable
     own_notifier.start()
     page.wait("d.resets === 1", timeout=45)
     after = submit(own_intake, page.merchant)
-    events = page.wait_events(3)
-    assert [e["data"]["id"] for e in events] == [*before, after]
+    events = page.wait_events(2)
+    assert [e["data"]["id"] for e in events] == [first, after]
     assert lost not in [e["data"]["id"] for e in events]  # the reload shows it, not a replay
     assert page.seen()["resets"] == 1
 
 
 def test_redis_restarted_empty_under_a_live_notifier_calls_on_reset(
-    context: BrowserContext,
-    base_url: str,
     own_redis: RedisServer,
     isolated: tuple[ServiceProcess, ServiceProcess],
+    watching: tuple[Dashboard, str],
 ) -> None:
-    own_intake, own_notifier = isolated
-    page = Dashboard.open(context, base_url, own_notifier).start()
-    page.wait_connected()
-    before = submit(own_intake, page.merchant)
-    page.wait_events(1)
-
+    (own_intake, _), (page, first) = isolated, watching
     own_redis.stop()  # no persistence: it comes back empty, a new incarnation of the stream
     time.sleep(1)
     own_redis.start()
@@ -146,4 +148,4 @@ def test_redis_restarted_empty_under_a_live_notifier_calls_on_reset(
     assert 1012 in codes, codes
     after = submit(own_intake, page.merchant)
     events = page.wait_events(2)
-    assert [e["data"]["id"] for e in events] == [before, after]
+    assert [e["data"]["id"] for e in events] == [first, after]
