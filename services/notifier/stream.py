@@ -99,8 +99,10 @@ class Stream:
 
     async def epoch(self) -> str:
         """The stream's incarnation id, created (``SET NX``) by whoever asks first."""
-        await self.redis.set(self.epoch_key, uuid.uuid4().hex, nx=True)
         value: bytes | str | None = await self.redis.get(self.epoch_key)
+        if value is None:
+            await self.redis.set(self.epoch_key, uuid.uuid4().hex, nx=True)
+            value = await self.redis.get(self.epoch_key)
         # Deleted in between (FLUSHALL): the next call creates a new one.
         return _text(value) if value is not None else ""
 
