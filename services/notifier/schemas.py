@@ -7,6 +7,15 @@ import uuid
 
 import msgspec
 
+# --- close codes ---------------------------------------------------------------------------
+
+GOING_AWAY = 1001  # shutdown
+INTERNAL = 1011  # an unexpected failure ended this socket
+SERVICE_RESTART = 1012  # the stream was reset or read with a gap: resume with since
+UNAUTHORIZED = 4001
+TOO_SLOW = 4008
+TOO_MANY = 4029  # the user holds NOTIFIER_MAX_CONNECTIONS_PER_USER sockets here already
+
 # --- client → server ---------------------------------------------------------------------
 
 
@@ -17,10 +26,11 @@ class Auth(msgspec.Struct, tag_field="op", tag="auth", frozen=True):
 
 
 class Subscribe(msgspec.Struct, tag_field="op", tag="subscribe", frozen=True):
-    """Join a room, optionally replaying what followed ``since``."""
+    """Join a room, optionally replaying what followed ``since`` (in stream ``epoch``)."""
 
     room: str
     since: str | None = None
+    epoch: str | None = None
 
 
 class Unsubscribe(msgspec.Struct, tag_field="op", tag="unsubscribe", frozen=True):
@@ -43,10 +53,14 @@ class Ready(msgspec.Struct, tag_field="op", tag="ready", frozen=True):
 
 
 class Subscribed(msgspec.Struct, tag_field="op", tag="subscribed", frozen=True, omit_defaults=True):
-    """The room is joined; live events after ``offset`` follow (``recovered`` only with since)."""
+    """The room is joined; live events after ``offset`` follow (``recovered`` only with since).
+
+    ``epoch`` names the stream's incarnation; it is absent only while Redis was never reached.
+    """
 
     room: str
     offset: str
+    epoch: str | None = None
     recovered: bool | None = None
 
 

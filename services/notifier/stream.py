@@ -1,17 +1,14 @@
-"""Stream access: entry decoding, range queries, and the one blocking XREAD loop per process."""
+"""Stream access: entry decoding, the epoch key, and the non-blocking queries."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import time
-from collections.abc import AsyncIterator, Callable
+import uuid
 from typing import Any
 
 import msgspec
 import structlog
+from redis.crc import key_slot
 
-from services.notifier import metrics
 from services.notifier.schemas import ZERO, StreamId, id_key
 from shared.events import collection_room, inquiry_room
 from shared.redis import RedisClient
@@ -51,8 +48,45 @@ def to_entry(entry_id: bytes | str, fields: dict[bytes, bytes]) -> Entry | None:
         return None
 
 
-def _entries(raw: Any) -> list[Entry]:
-    return [e for e in (to_entry(i, f) for i, f in raw) if e is not None]
+def entries_of(rows: Any) -> list[Entry]:
+    """The entries of an XREAD/XRANGE reply that this contract covers."""
+    return [e for e in (to_entry(i, f) for i, f in rows) if e is not None]
+
+
+class Recent(msgspec.Struct, frozen=True):
+    """The stream's newest entries (oldest first), the newest ID left out, the newest ID."""
+
+    entries: list[Entry]
+    left_out: str  # ``0-0`` when nothing was: the entries are the whole stream
+    newest: str
+
+
+def epoch_key(stream_key: str) -> str:
+    """The key beside the stream that holds its epoch, in the stream's Redis Cluster slot.
+
+    In one slot, a cluster node that restarts empty loses both together. An untagged key
+    hashes whole, so braces around it give the same slot; a tagged one keeps its tag.
+    """
+    slot = key_slot(stream_key.encode())
+    for candidate in (f"{{{stream_key}}}:epoch", f"{stream_key}:epoch"):
+        if key_slot(candidate.encode()) == slot:
+            return candidate
+    return f"{stream_key}:epoch"  # braces that are no tag: no name shares its slot simply
+
+
+# Compare-and-set: only the first notifier to see a rewound stream picks the new epoch.
+_ROTATE = """
+local current = redis.call('GET', KEYS[1])
+if current == false or current == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2])
+  return ARGV[2]
+end
+return current
+"""
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 class Stream:
@@ -61,6 +95,28 @@ class Stream:
     def __init__(self, redis: RedisClient, key: str) -> None:
         self.redis = redis
         self.key = key
+        self.epoch_key = epoch_key(key)
+
+    async def epoch(self) -> str:
+        """The stream's incarnation id, created (``SET NX``) by whoever asks first."""
+        value: bytes | str | None = await self.redis.get(self.epoch_key)
+        if value is None:
+            await self.redis.set(self.epoch_key, uuid.uuid4().hex, nx=True)
+            value = await self.redis.get(self.epoch_key)
+        # Deleted in between (FLUSHALL): the next call creates a new one.
+        return _text(value) if value is not None else ""
+
+    async def rotate_epoch(self, seen: str) -> str:
+        """Start a new incarnation unless another notifier already did; returns the current."""
+        value: bytes | str = await self.redis.eval(
+            _ROTATE, 1, self.epoch_key, seen, uuid.uuid4().hex
+        )
+        return _text(value)
+
+    async def oldest(self) -> str | None:
+        """The oldest entry's ID, ``None`` for an empty or missing stream."""
+        rows: Any = await self.redis.xrange(self.key, count=1)
+        return rows[0][0].decode() if rows else None
 
     async def newest(self) -> str:
         """The newest entry's ID, ``0-0`` for an empty or missing stream."""
@@ -71,122 +127,24 @@ class Stream:
         """Whether the stream still holds the entry ``offset``."""
         return bool(await self.redis.xrange(self.key, min=offset, max=offset, count=1))
 
-    async def between(self, after: str, until: str, count: int) -> AsyncIterator[list[Entry]]:
-        """Every entry with ``after < ID <= until``, in order, in batches of ``count``."""
-        cursor = after
-        while id_key(cursor) < id_key(until):
-            rows: Any = await self.redis.xrange(self.key, min=f"({cursor}", max=until, count=count)
-            if not rows:
-                return
-            cursor = rows[-1][0].decode()
-            yield _entries(rows)
-
-
-class StreamReader:
-    """Reads the whole stream (no consumer group) and hands every batch to ``dispatch``.
-
-    Survives Redis restarts: on error it backs off, reconnects and resumes after the last ID it
-    saw; if the stream came back emptier than that (a reset Redis), it starts from ``0-0``.
-    """
-
-    def __init__(
-        self,
-        stream: Stream,
-        blocking: RedisClient,
-        dispatch: Callable[[list[Entry]], None],
-        *,
-        block_ms: int,
-        count: int,
-    ) -> None:
-        self.stream = stream
-        self.blocking = blocking
-        self.dispatch = dispatch
-        self.block_ms = block_ms
-        self.count = count
-        self.position: str | None = None
-        self.healthy = False
-        self._advanced = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    @property
-    def running(self) -> bool:
-        """The loop is alive and its last read succeeded."""
-        return self._task is not None and not self._task.done() and self.healthy
-
-    def start(self) -> None:
-        """Start the loop (once per process)."""
-        self._task = asyncio.create_task(self._run(), name="notifier-stream-reader")
-
-    async def stop(self) -> None:
-        """Stop the loop."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def caught_up(self, target: str, within: float) -> bool:
-        """Wait until everything up to ``target`` was dispatched (``False`` on timeout)."""
-        deadline = time.monotonic() + within
-        while self.position is None or id_key(self.position) < id_key(target):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._advanced.wait(), remaining)
-        return True
-
-    def _moved(self) -> None:
-        event, self._advanced = self._advanced, asyncio.Event()
-        event.set()
-
-    async def _resync(self) -> None:
-        newest = await self.stream.newest()
-        if self.position is None:
-            self.position = newest  # a fresh instance delivers what is appended from now on
-        elif newest == ZERO or id_key(newest) < id_key(self.position):
-            # Redis lost the stream: whatever it holds now is new to us.
-            log.warning("stream reset detected; reading from 0-0", last_seen=self.position)
-            self.position = ZERO
-        self._moved()
-
-    async def _run(self) -> None:
-        backoff = 0.1
-        synced = False
+    async def recent(self, limit: int, oldest_ms: int, page: int) -> Recent:
+        """The newest entries, at most ``limit`` and none older than ``oldest_ms``."""
+        kept: list[Entry] = []
+        newest = ZERO
+        cursor = "+"
         while True:
-            try:
-                if not synced:
-                    await self._resync()
-                    synced = True
-                    # Reachable and positioned: ready now, not after the first (blocking) read.
-                    self.healthy = True
-                assert self.position is not None
-                reply: Any = await self.blocking.xread(
-                    {self.stream.key: self.position}, count=self.count, block=self.block_ms
-                )
-                self.healthy = True
-                backoff = 0.1
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                metrics.READER_ERRORS.inc()
-                if self.healthy or backoff == 0.1:
-                    log.warning(
-                        "stream read failed; retrying", error=str(exc) or type(exc).__name__
-                    )
-                self.healthy = False
-                synced = False
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 2.0)
-                continue
-            if not reply:
-                metrics.READER_LAG.set(0)
-                continue
-            for _key, rows in reply:
-                if not rows:
-                    continue
-                entries = _entries(rows)
-                self.position = rows[-1][0].decode()
-                metrics.EVENTS_READ.inc(len(rows))
-                metrics.READER_LAG.set(max(0.0, time.time() - id_key(self.position)[0] / 1000))
-                self.dispatch(entries)
-            self._moved()
+            rows: Any = await self.redis.xrevrange(self.key, max=cursor, min="-", count=page)
+            if not rows:
+                kept.reverse()
+                return Recent(kept, ZERO, newest)
+            if newest == ZERO:
+                newest = rows[0][0].decode()
+            for entry_id, fields in rows:
+                offset = entry_id.decode()
+                if len(kept) >= limit or id_key(offset)[0] < oldest_ms:
+                    kept.reverse()
+                    return Recent(kept, offset, newest)
+                entry = to_entry(offset, fields)
+                if entry is not None:
+                    kept.append(entry)
+            cursor = f"({rows[-1][0].decode()}"
