@@ -96,10 +96,20 @@ def _check_text(
     return code, {}, text
 
 
-def _check_value(
-    path: str, raw: object, kind: msgspec.inspect.Type, locale: str, errors: list[FieldError]
-) -> object:
-    """Check one value against its msgspec type; append an error or return the clean value."""
+class _Findings:
+    """The errors found so far, worded in the submit's locale."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+        self.errors: list[FieldError] = []
+
+    def add(self, path: str, code: str, **values: object) -> None:
+        """Note that ``path`` is wrong, and why."""
+        self.errors.append(FieldError(path, message(code, self.locale, **values)))
+
+
+def _check_value(path: str, raw: object, kind: msgspec.inspect.Type, found: _Findings) -> object:
+    """Check one value against its msgspec type; note an error or return the clean value."""
     code: str | None = None
     values: dict[str, object] = {}
     clean: object = raw
@@ -119,17 +129,16 @@ def _check_value(
         if not isinstance(raw, dict):
             code = "not_object"
         else:
-            return _check_struct(kind, raw, locale, errors, prefix=f"{path}.")
+            return _check_struct(kind, raw, found, prefix=f"{path}.")
     if code is not None:
-        errors.append(FieldError(path, message(code, locale, **values)))
+        found.add(path, code, **values)
     return clean
 
 
 def _check_struct(
     kind: msgspec.inspect.StructType,
     raw: dict[str, Any],
-    locale: str,
-    errors: list[FieldError],
+    found: _Findings,
     *,
     prefix: str = "",
     build: type[msgspec.Struct] | None = None,
@@ -140,25 +149,23 @@ def _check_struct(
     struct from the fields present, checked against the full one's rules).
     """
     partial = build is not None
-    found = len(errors)
+    before = len(found.errors)
     known = {f.name: f for f in kind.fields}
     if kind.forbid_unknown_fields:
-        errors.extend(
-            FieldError(prefix + key, message("unknown", locale)) for key in raw if key not in known
-        )
+        for key in raw:
+            if key not in known:
+                found.add(prefix + key, "unknown")
     clean: dict[str, Any] = {}
     for name, field in known.items():
-        if name not in raw:
-            if field.required and not partial:
-                errors.append(FieldError(prefix + name, message("required", locale)))
+        if name not in raw and (partial or not field.required):
             continue
-        if raw[name] is None and field.required:
-            errors.append(FieldError(prefix + name, message("required", locale)))
+        if raw.get(name) is None and field.required:
+            found.add(prefix + name, "required")
             continue
-        value = _check_value(prefix + name, raw[name], field.type, locale, errors)
+        value = _check_value(prefix + name, raw[name], field.type, found)
         if value is not None or partial:
             clean[name] = value
-    if len(errors) > found:
+    if len(found.errors) > before:
         return None
     return (build or kind.cls)(**clean)
 
@@ -181,30 +188,33 @@ def validate_input(raw: dict[str, Any], schema: type[T]) -> tuple[T | None, list
     ``InquiryInput`` ignores fields that are not the inquiry's (a marketing form carries its
     submit button and such); ``StaffInquiryInput`` names them as errors.
     """
-    errors: list[FieldError] = []
-    built = _check_struct(_type_info(schema), raw, locale_of(raw), errors)
-    return cast(T | None, built), errors
+    found = _Findings(locale_of(raw))
+    built = _check_struct(_type_info(schema), raw, found)
+    return cast(T | None, built), found.errors
 
 
 def validate_patch(raw: dict[str, Any]) -> InquiryPatch:
     """The fields a PATCH changes, checked like a new inquiry's; 400 naming every bad one."""
-    errors = [FieldError(key, message("readonly", "en")) for key in raw if key in _READONLY]
+    found = _Findings("en")
+    for key in raw:
+        if key in _READONLY:
+            found.add(key, "readonly")
     rest = {key: value for key, value in raw.items() if key not in _READONLY}
-    patch = _check_struct(_PATCH_RULES, rest, "en", errors, build=InquiryPatch)
-    if not errors and not rest:
-        errors.append(FieldError("body", message("no_change", "en")))
-    if errors:
-        raise invalid(errors)
+    patch = _check_struct(_PATCH_RULES, rest, found, build=InquiryPatch)
+    if not found.errors and not rest:
+        found.add("body", "no_change")
+    if found.errors:
+        raise invalid(found.errors)
     return cast(InquiryPatch, patch)
 
 
 def clean_body(body: T) -> T:
     """A decoded staff body with its text trimmed; 400 naming a field left empty or holding
     control characters (the decoder checked types and lengths, not what trimming leaves)."""
-    errors: list[FieldError] = []
-    built = _check_struct(_type_info(type(body)), msgspec.to_builtins(body), "en", errors)
-    if errors:
-        raise invalid(errors)
+    found = _Findings("en")
+    built = _check_struct(_type_info(type(body)), msgspec.to_builtins(body), found)
+    if found.errors:
+        raise invalid(found.errors)
     return cast(T, built)
 
 
