@@ -100,7 +100,7 @@ class InquiryWriter:
             for waiting in batch:
                 await self._flush([waiting])
             return
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - handed to every waiting request, which raises it
             for waiting in batch:
                 _settle(waiting, exc)
             return
