@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-import re
-import uuid
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.di import Provide
 from litestar.exceptions import ValidationException
+from litestar.openapi.spec import SecurityRequirement
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.backoffice.auth import authorize, requires
-from services.backoffice.inquiries import actions, edits, service
+from services.backoffice.inquiries import service
+from services.backoffice.inquiries.actions import create
+from services.backoffice.inquiries.params import (
+    BodyRequest,
+    Cursor,
+    From,
+    Id,
+    Target,
+    To,
+    filters_of,
+    moment,
+    parse_if_match,
+    validation_error,
+)
 from services.backoffice.inquiries.repository import Filters
 from services.backoffice.inquiries.schemas import (
     AssignBody,
@@ -30,41 +42,23 @@ from services.backoffice.inquiries.schemas import (
 )
 from shared.auth import InquiryPermissions as P
 from shared.auth import Principal
-from shared.errors import FieldError
-from shared.inquiries.labels import (
-    LOST_REASON_LABELS,
-    STATUS_LABELS,
-    TYPE_LABELS,
-    InquiryType,
-    Status,
-)
+from shared.inquiries.changes import Delete, Edit, Restore
+from shared.inquiries.fields import InquiryPatch, StaffInquiryInput
+from shared.inquiries.labels import LOST_REASON_LABELS, STATUS_LABELS, TYPE_LABELS
+from shared.inquiries.validation import decode_object, invalid, validate_input, validate_patch
+from shared.inquiries.writes import load
 from shared.models import Inquiry
-from shared.web import ErrorBody, error_response
-
-_NAMED = re.compile(r"field `([^`]+)`")
-# Python names of parameters whose wire name differs (``from`` is a keyword).
-_WIRE_NAMES = {"created_from": "from", "created_to": "to", "if_match": "If-Match"}
-Id = Annotated[uuid.UUID, Parameter(description="The inquiry id")]
-
-
-def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[ErrorBody]:
-    """Litestar's body errors, with the field named even when msgspec reports it as ``$``."""
-    errors = []
-    for item in exc.extra if isinstance(exc.extra, list) else []:
-        text = str(item.get("message", ""))
-        named = _NAMED.search(text)
-        key = str(item.get("key", ""))
-        field = named.group(1) if named and key in ("", "data") else key or "body"
-        field = _WIRE_NAMES.get(field, field)
-        errors.append(FieldError(field, text))
-    if not errors:
-        errors = [FieldError("body", str(exc.detail))]
-    detail = "invalid request: " + "; ".join(f"{e.field}: {e.message}" for e in errors)
-    return error_response(400, detail, errors)
+from shared.web import error_responses, request_body_operation
 
 
 def _with_etag(row: Inquiry, status_code: int = 200) -> Response[InquiryOut]:
     return Response(inquiry_out(row), status_code=status_code, headers={"ETag": f'"{row.version}"'})
+
+
+_JSON = ["application/json"]
+MAX_BODY = 64 * 1024
+#: The scheme ``services.backoffice.app`` declares; every route here needs it.
+BEARER: list[SecurityRequirement] = [{"BearerToken": []}]
 
 
 class InquiryController(Controller):
@@ -73,47 +67,30 @@ class InquiryController(Controller):
     path = "/v1/inquiries"
     tags = ["inquiries"]
     guards = [authorize]
-    exception_handlers = {ValidationException: _validation_error}
+    security = BEARER
+    exception_handlers = {ValidationException: validation_error}
+    request_max_body_size = MAX_BODY
+    request_class = BodyRequest
+    dependencies = {
+        "filters": Provide(filters_of, sync_to_thread=False),
+        "target": Provide(Target, sync_to_thread=False),
+    }
 
     @get("/", opt=requires(P.FIND), summary="List inquiries (keyset pagination)")
     async def find(
         self,
         session: AsyncSession,
-        merchant: str,
-        status: Status | None = None,
-        assignee_id: str | None = None,
-        type: InquiryType | None = None,
-        q: Annotated[str | None, Parameter(max_length=200)] = None,
-        created_after: datetime | None = None,
-        created_before: datetime | None = None,
-        include_spam: bool = False,
+        filters: Filters,
         sort: Literal["created_at", "-created_at"] = "-created_at",
         limit: Annotated[int, Parameter(ge=1, le=100)] = 50,
-        cursor: Annotated[str | None, Parameter(max_length=200)] = None,
+        cursor: Cursor = None,
     ) -> InquiryPage:
         """Inquiries of the merchant, newest first unless ``sort=created_at``; spam hidden."""
-        filters = Filters(
-            merchant, status, assignee_id, type, q, created_after, created_before, include_spam
-        )
         return await service.find(session, filters, sort=sort, limit=limit, cursor=cursor)
 
     @get("/count", opt=requires(P.COUNT), summary="Count inquiries")
-    async def count(
-        self,
-        session: AsyncSession,
-        merchant: str,
-        status: Status | None = None,
-        assignee_id: str | None = None,
-        type: InquiryType | None = None,
-        q: Annotated[str | None, Parameter(max_length=200)] = None,
-        created_after: datetime | None = None,
-        created_before: datetime | None = None,
-        include_spam: bool = False,
-    ) -> CountOut:
+    async def count(self, session: AsyncSession, filters: Filters) -> CountOut:
         """How many inquiries match the same filters as the listing."""
-        filters = Filters(
-            merchant, status, assignee_id, type, q, created_after, created_before, include_spam
-        )
         return await service.count(session, filters)
 
     @get("/stats", opt=requires(P.COUNT), summary="Counts, time to first reply, conversion")
@@ -121,19 +98,21 @@ class InquiryController(Controller):
         self,
         session: AsyncSession,
         merchant: str,
-        created_from: Annotated[datetime | None, Parameter(query="from")] = None,
-        created_to: Annotated[datetime | None, Parameter(query="to")] = None,
+        created_from: From = None,
+        created_to: To = None,
     ) -> StatsOut:
         """Over inquiries created in [from, to) (spam excluded)."""
-        filters = Filters(merchant, created_after=created_from, created_before=created_to)
-        return await service.stats(session, filters)
+        after, before = moment("from", created_from), moment("to", created_to)
+        return await service.stats(
+            session, Filters(merchant, None, None, None, None, after, before)
+        )
 
     @get("/{inquiry_id:uuid}", opt=requires(P.FIND_BY_ID), summary="One inquiry, with its ETag")
     async def get_one(
         self, session: AsyncSession, merchant: str, inquiry_id: Id
     ) -> Response[InquiryOut]:
         """The inquiry with its labels; ``ETag`` is its version, for ``If-Match``."""
-        return _with_etag(await service.get(session, merchant, inquiry_id))
+        return _with_etag(await load(session, merchant, inquiry_id))
 
     @get("/{inquiry_id:uuid}/events", opt=requires(P.FIND_BY_ID), summary="Audit trail")
     async def events(
@@ -142,92 +121,75 @@ class InquiryController(Controller):
         """Every change of the inquiry, oldest first, with actor and time."""
         return await service.events(session, merchant, inquiry_id)
 
-    @post("/", opt=requires(P.CREATE), summary="Create a staff-entered lead")
+    @post(
+        "/",
+        opt=requires(P.CREATE),
+        summary="Create a staff-entered lead",
+        operation_class=request_body_operation(StaffInquiryInput, _JSON),
+        responses=error_responses(400, 413),
+    )
     async def create(
-        self, session: AsyncSession, merchant: str, principal: Principal, data: dict[str, Any]
+        self,
+        request: Request[Any, Any, Any],
+        session: AsyncSession,
+        merchant: str,
+        principal: Principal,
     ) -> Response[InquiryOut]:
         """Starts NEW and is notified as ``submitted``, like a public submit."""
-        created = await service.create(session, merchant, principal.sub, data)
-        return Response(created, status_code=201, headers={"ETag": f'"{created.version}"'})
+        fields, errors = validate_input(decode_object(await request.body()), StaffInquiryInput)
+        if errors or fields is None:
+            raise invalid(errors)
+        return _with_etag(await create(session, merchant, principal.sub, fields), 201)
 
-    @patch("/{inquiry_id:uuid}", opt=requires(P.UPDATE), summary="Change fields (not status)")
+    @patch(
+        "/{inquiry_id:uuid}",
+        opt=requires(P.UPDATE),
+        summary="Change fields (not status)",
+        operation_class=request_body_operation(InquiryPatch, _JSON),
+        responses=error_responses(400, 412, 413),
+    )
     async def update(
         self,
-        session: AsyncSession,
-        merchant: str,
-        principal: Principal,
-        inquiry_id: Id,
-        data: dict[str, Any],
-        if_match: Annotated[str | None, Parameter(header="if-match")] = None,
+        request: Request[Any, Any, Any],
+        target: Target,
+        if_match: Annotated[str | None, Parameter(header="if-match", max_length=64)] = None,
     ) -> Response[InquiryOut]:
         """Contact, business, subject, message, type, locale and source; 412 on a stale ETag."""
-        expected = edits.parse_if_match(if_match)
-        row = await edits.update(session, merchant, inquiry_id, principal.sub, data, expected)
-        return _with_etag(row)
+        expected = parse_if_match(if_match)
+        patch = validate_patch(decode_object(await request.body()))
+        return _with_etag(await target.change(Edit(patch, expected)))
 
     @delete("/{inquiry_id:uuid}", opt=requires(P.DELETE), summary="Soft-delete", status_code=204)
-    async def delete(
-        self, session: AsyncSession, merchant: str, principal: Principal, inquiry_id: Id
-    ) -> None:
+    async def delete(self, target: Target) -> None:
         """Hide the inquiry from every read until it is restored."""
-        await edits.delete(session, merchant, inquiry_id, principal.sub)
+        await target.change(Delete())
 
     @post("/{inquiry_id:uuid}/restore", opt=requires(P.DELETE), status_code=200)
-    async def restore(
-        self, session: AsyncSession, merchant: str, principal: Principal, inquiry_id: Id
-    ) -> Response[InquiryOut]:
+    async def restore(self, target: Target) -> Response[InquiryOut]:
         """Bring back a soft-deleted inquiry; 409 if it is not deleted."""
-        return _with_etag(await edits.restore(session, merchant, inquiry_id, principal.sub))
+        return _with_etag(await target.change(Restore()))
 
     @post("/{inquiry_id:uuid}/assign", opt=requires(P.UPDATE), status_code=200)
-    async def assign(
-        self,
-        session: AsyncSession,
-        merchant: str,
-        principal: Principal,
-        inquiry_id: Id,
-        data: AssignBody | None = None,
-    ) -> Response[InquiryOut]:
+    async def assign(self, target: Target, data: AssignBody | None = None) -> Response[InquiryOut]:
         """Claim it (for yourself by default); 409 naming the holder unless ``reassign``."""
-        body = data or AssignBody()
-        return _with_etag(await actions.assign(session, merchant, inquiry_id, principal.sub, body))
-
-    @post("/{inquiry_id:uuid}/reply", opt=requires(P.UPDATE), status_code=200)
-    async def reply(
-        self,
-        session: AsyncSession,
-        merchant: str,
-        principal: Principal,
-        inquiry_id: Id,
-        data: ReplyBody,
-    ) -> Response[InquiryOut]:
-        """Record a reply (author and time) on an ASSIGNED or REPLIED inquiry."""
-        return _with_etag(await actions.reply(session, merchant, inquiry_id, principal.sub, data))
+        return _with_etag(await target.change((data or AssignBody()).command(target.actor_id)))
 
     @post("/{inquiry_id:uuid}/convert", opt=requires(P.UPDATE), status_code=200)
     async def convert(
-        self,
-        session: AsyncSession,
-        merchant: str,
-        principal: Principal,
-        inquiry_id: Id,
-        data: ConvertBody | None = None,
+        self, target: Target, data: ConvertBody | None = None
     ) -> Response[InquiryOut]:
         """Close as converted (terminal)."""
-        body = data or ConvertBody()
-        return _with_etag(await actions.convert(session, merchant, inquiry_id, principal.sub, body))
+        return _with_etag(await target.change((data or ConvertBody()).command()))
+
+    @post("/{inquiry_id:uuid}/reply", opt=requires(P.UPDATE), status_code=200)
+    async def reply(self, target: Target, data: ReplyBody) -> Response[InquiryOut]:
+        """Record a reply (author and time) on an ASSIGNED or REPLIED inquiry."""
+        return _with_etag(await target.change(data.command()))
 
     @post("/{inquiry_id:uuid}/lose", opt=requires(P.UPDATE), status_code=200)
-    async def lose(
-        self,
-        session: AsyncSession,
-        merchant: str,
-        principal: Principal,
-        inquiry_id: Id,
-        data: LoseBody,
-    ) -> Response[InquiryOut]:
+    async def lose(self, target: Target, data: LoseBody) -> Response[InquiryOut]:
         """Close as lost with a reason (terminal)."""
-        return _with_etag(await actions.lose(session, merchant, inquiry_id, principal.sub, data))
+        return _with_etag(await target.change(data.command()))
 
 
 class LabelsController(Controller):
@@ -236,6 +198,7 @@ class LabelsController(Controller):
     path = "/v1/labels"
     tags = ["labels"]
     guards = [authorize]
+    security = BEARER
 
     @get("/", sync_to_thread=False, summary="Bilingual labels")
     def labels(self) -> LabelsOut:
