@@ -69,12 +69,6 @@ class PreconditionFailed(AppError):
     status_code = 412
 
 
-class PayloadTooLarge(AppError):
-    """The body is over the size limit."""
-
-    status_code = 413
-
-
 class UnsupportedMediaType(AppError):
     """The body's content type is not one the endpoint reads."""
 

@@ -17,11 +17,10 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy import text
 
 from shared.db import create_engine, create_sessionmaker, session_provider
-from shared.inquiries.writer import InquiryWriter
 from shared.logging import configure_logging
 from shared.outbox import OutboxRelay
 from shared.redis import answers, create_redis
-from shared.settings import DatabaseSettings, LogSettings, RedisSettings
+from shared.settings import DatabaseSettings, LogSettings, RedisSettings, ServerSettings
 from shared.web import EXCEPTION_HANDLERS, RequestContextMiddleware, health_controller, metrics
 
 _CHECK_SECONDS = 1.0
@@ -35,7 +34,6 @@ class Runtime:
         self.sessions = create_sessionmaker(self.engine)
         self.redis = create_redis(redis)
         self.relay = OutboxRelay(self.sessions, self.redis, redis)
-        self.writer = InquiryWriter(self.sessions, self.relay.wake)
 
     async def database_ok(self) -> bool:
         """PostgreSQL answers a query within a second."""
@@ -75,7 +73,7 @@ def create_http_app(
     """
     configure_logging(LogSettings.from_env())
     runtime = Runtime(DatabaseSettings.from_env(), RedisSettings.from_env())
-    prometheus, metrics_controller = metrics(service)
+    prometheus, metrics_controller = metrics(service, ServerSettings.from_env().metrics_token)
     health = health_controller({"database": runtime.database_ok, "redis": runtime.redis_ok})
     return Litestar(
         route_handlers=[*route_handlers, health, metrics_controller],

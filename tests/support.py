@@ -49,7 +49,15 @@ class ServiceProcess:
         offset = self.log.stat().st_size if self.log.exists() else 0
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "shared.cli", "serve", self.name, "--port", str(self.port)],
+                [
+                    sys.executable,
+                    "-m",
+                    "services.cli",
+                    "serve",
+                    self.name,
+                    "--port",
+                    str(self.port),
+                ],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -14,7 +14,8 @@ from shared.errors import IdempotencyKeyReused
 from shared.inquiries.service import new_inquiry, store
 from shared.inquiries.writer import InquiryWriter
 
-SUBMITS = Counter("intake_submits_total", "Accepted submits", ["merchant_id", "spam"])
+# No merchant label: the public /metrics must not list tenants (SPEC §5); see backoffice stats.
+SUBMITS = Counter("intake_submits_total", "Accepted submits", ["spam"])
 
 _canonical = msgspec.json.Encoder(order="sorted").encode
 
@@ -51,5 +52,5 @@ async def submit(
         await repository.save_idempotent_response(
             session, submission.merchant_id, key, msgspec.to_builtins(answer)
         )
-    SUBMITS.labels(submission.merchant_id, str(submission.is_spam).lower()).inc()
+    SUBMITS.labels(str(submission.is_spam).lower()).inc()
     return answer
