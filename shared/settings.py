@@ -70,7 +70,7 @@ class DatabaseSettings(EnvSettings, frozen=True):
 
     database_url: str = ""
     database_pool_size: Annotated[int, Meta(ge=1)] = 20
-    database_timeout_seconds: Annotated[float, Meta(ge=1, le=30)] = 4.0
+    database_timeout_seconds: Annotated[float, Meta(ge=1, le=30)] = 3.0
 
     def __post_init__(self) -> None:
         _require(

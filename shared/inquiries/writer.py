@@ -64,7 +64,11 @@ class InquiryWriter:
                 await self._flush([waiting])
             return
         except Exception as exc:  # the database is unreachable: every waiting request fails
-            _settle(batch, exc)
+            # Those queued behind this batch fail now too: the next flush would only wait out
+            # the same database deadline again, and each submit's wait must stay bounded.
+            queued = self._waiting[:]
+            self._waiting.clear()
+            _settle(batch + queued, exc)
             return
         BATCH_SIZE.observe(len(batch))
         self._after_commit()
