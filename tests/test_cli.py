@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import jwt
@@ -16,9 +17,11 @@ from shared.settings import AuthSettings, IntakeSettings, SettingsError
 from tests.conftest import JWT_SECRET
 
 
-def _cli(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+def _cli(
+    *args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the command with a valid JWT_SECRET unless ``env`` says otherwise ("" removes one)."""
-    environ = {**os.environ, "JWT_SECRET": JWT_SECRET, **env}
+    environ = {**os.environ, "JWT_SECRET": JWT_SECRET, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "services.cli", *args],
         capture_output=True,
@@ -43,7 +46,7 @@ def _cli(*args: str, cwd: Path | None = None, **env: str) -> subprocess.Complete
     ],
 )
 def test_serve_refuses_a_bad_variable_and_names_it(variable: str, value: str) -> None:
-    result = _cli("serve", "intake", **{variable: value})
+    result = _cli("serve", "intake", env={variable: value})
     assert result.returncode == 2
     assert variable in result.stderr
 
@@ -59,7 +62,6 @@ def test_token_command_mints_a_token_the_services_accept() -> None:
         "inquiry.find",
         "--ttl",
         "120",
-        JWT_SECRET=JWT_SECRET,
     )
     assert result.returncode == 0, result.stderr
     principal = decode_token(result.stdout.strip(), AuthSettings(jwt_secret=JWT_SECRET))
@@ -91,7 +93,7 @@ def test_settings_error_names_the_variable_in_process() -> None:
 )
 def test_serve_refuses_a_missing_or_placeholder_jwt_secret(value: str, tmp_path: Path) -> None:
     # From an empty directory: a development secret under .data/ never stands in for serve.
-    result = _cli("serve", "backoffice", cwd=tmp_path, JWT_SECRET=value)
+    result = _cli("serve", "backoffice", cwd=tmp_path, env={"JWT_SECRET": value})
     assert result.returncode == 2
     assert "JWT_SECRET" in result.stderr
 
@@ -105,13 +107,13 @@ def test_make_run_secret_is_random_private_and_used_by_token(tmp_path: Path) -> 
     assert dev_secret(tmp_path / "elsewhere") != secret
     AuthSettings.from_env({"JWT_SECRET": secret})  # passes serve's own checks
 
-    result = _cli("token", "--sub", "u1", "--merchant", "m1", cwd=tmp_path, JWT_SECRET="")
+    result = _cli("token", "--sub", "u1", "--merchant", "m1", cwd=tmp_path, env={"JWT_SECRET": ""})
     assert result.returncode == 0, result.stderr
     principal = decode_token(result.stdout.strip(), AuthSettings(jwt_secret=secret))
     assert principal.sub == "u1"
 
 
 def test_token_without_any_secret_names_the_variable(tmp_path: Path) -> None:
-    result = _cli("token", "--sub", "u1", "--merchant", "m1", cwd=tmp_path, JWT_SECRET="")
+    result = _cli("token", "--sub", "u1", "--merchant", "m1", cwd=tmp_path, env={"JWT_SECRET": ""})
     assert result.returncode == 2
     assert "JWT_SECRET" in result.stderr
