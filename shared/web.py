@@ -24,7 +24,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
-from shared.errors import AppError, FieldError, Unauthorized
+from shared.errors import AppError, FieldError, Unauthorized, capped
 
 log = structlog.get_logger("http")
 
@@ -90,7 +90,7 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Error
     ] or None
     if errors and detail.startswith("Validation failed"):
         detail = "invalid request: " + "; ".join(f"{e.field}: {e.message}" for e in errors)
-    return error_response(exc.status_code, detail, errors, exc.headers)
+    return error_response(exc.status_code, *capped(detail, errors), exc.headers)
 
 
 def _database_down(_: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
