@@ -25,49 +25,61 @@ _TOO_LARGE = b"request head too large"
 class BoundedHttpProtocol(HttpToolsProtocol):
     """httptools with a size and a deadline on every request head (line and headers).
 
-    The deadline runs from the connection's start, or from a kept-alive request's first byte,
-    to the end of its headers; a body is bounded by each route's own size limit.
+    The size is counted on the bytes received before the parser sees them, up to the blank line
+    that ends the head, so no head is ever parsed whole when it is too large. The deadline runs
+    from the connection's start, or from a kept-alive request's first byte, to the end of its
+    headers; a body is bounded by each route's own size limit.
     """
 
     max_head_bytes = 32 * 1024
     head_timeout_seconds = 10.0
+    _reading_head = True
     _head_bytes = 0
+    _head_tail = b""
     _head_deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """Start the head deadline as soon as the client connects."""
         super().connection_made(transport)
-        self._start_head()
+        self._arm_deadline()
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Forget the deadline with the connection."""
-        self._stop_head()
+        self._disarm_deadline()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        """Parse, then count what is still head: the parser consumed it without a full head."""
-        super().data_received(data)
-        if self._head_deadline is not None and not self.transport.is_closing():
-            self._head_bytes += len(data)
+        """Count head bytes first; refuse an oversized head before it is parsed."""
+        if self._reading_head:
+            end = (self._head_tail + data).find(b"\r\n\r\n")
+            self._head_bytes += len(data) if end < 0 else max(0, end - len(self._head_tail))
             if self._head_bytes > self.max_head_bytes:
                 self._refuse_head()
+                return
+            self._head_tail = data[-3:]
+        super().data_received(data)
 
     def on_message_begin(self) -> None:
         """A kept-alive connection's next request: its head gets its own deadline."""
         super().on_message_begin()
         if self._head_deadline is None:
-            self._start_head()
+            self._arm_deadline()
 
     def on_headers_complete(self) -> None:
-        """The head is in: no more head deadline until the next request."""
-        self._stop_head()
+        """The head is in: neither deadline nor counting until the next request."""
+        self._disarm_deadline()
+        self._reading_head = False
         super().on_headers_complete()
 
-    def _start_head(self) -> None:
-        self._head_bytes = 0
+    def on_message_complete(self) -> None:
+        """The next bytes on this connection are the next request's head."""
+        self._reading_head, self._head_bytes, self._head_tail = True, 0, b""
+        super().on_message_complete()
+
+    def _arm_deadline(self) -> None:
         self._head_deadline = self.loop.call_later(self.head_timeout_seconds, self._head_late)
 
-    def _stop_head(self) -> None:
+    def _disarm_deadline(self) -> None:
         if self._head_deadline is not None:
             self._head_deadline.cancel()
             self._head_deadline = None
@@ -79,7 +91,8 @@ class BoundedHttpProtocol(HttpToolsProtocol):
             self.transport.close()
 
     def _refuse_head(self) -> None:
-        self._stop_head()
+        self._disarm_deadline()
+        self._reading_head = False
         self.transport.write(
             b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
             b"content-type: text/plain; charset=utf-8\r\nconnection: close\r\n"

@@ -5,6 +5,7 @@ time, idle keep-alive connections close, and concurrency has a ceiling.
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -58,6 +59,18 @@ def _trickle(conn: socket.socket, seconds: float) -> bool:
     return True
 
 
+def _read_response(conn: socket.socket) -> bytes:
+    """One whole response (head and a ``content-length`` body) from a kept-alive connection."""
+    received = b""
+    while b"\r\n\r\n" not in received:
+        received += conn.recv(65536)
+    head, _, body = received.partition(b"\r\n\r\n")
+    length = int(re.search(rb"content-length: (\d+)", head.lower())[1])  # type: ignore[index]
+    while len(body) < length:
+        body += conn.recv(65536)
+    return head + b"\r\n\r\n" + body
+
+
 def _get(path: str) -> bytes:
     return f"GET {path} HTTP/1.1\r\nhost: test\r\n\r\n".encode()
 
@@ -71,6 +84,33 @@ def test_a_200_kb_header_is_refused(bounded_intake: ServiceProcess) -> None:
         received, _ = _read_until_closed(conn)
     # Either the 431 arrives or the reset that followed it discarded it; never a 200.
     assert received == b"" or received.startswith(b"HTTP/1.1 431 ")
+
+
+def test_a_200_kb_header_on_a_kept_alive_connection_is_refused(
+    bounded_intake: ServiceProcess,
+) -> None:
+    with _connect(bounded_intake) as conn:
+        conn.sendall(_get("/health/live"))
+        assert _read_response(conn).startswith(b"HTTP/1.1 200 ")
+        with contextlib.suppress(OSError):
+            conn.sendall(b"GET /health/live HTTP/1.1\r\nx-pad: " + b"a" * 200_000 + b"\r\n\r\n")
+        received, _ = _read_until_closed(conn)
+    assert received == b"" or received.startswith(b"HTTP/1.1 431 ")
+
+
+def test_a_large_header_within_the_limit_and_a_body_in_the_same_write_pass(
+    bounded_intake: ServiceProcess,
+) -> None:
+    body = b'{"name": "' + b"a" * 30_000 + b'"}'
+    head = (
+        b"POST /v1/inquiries HTTP/1.1\r\nhost: test\r\nx-merchant-id: m-big\r\n"
+        b"content-type: application/json\r\nx-pad: " + b"a" * 20_000 + b"\r\n"
+        b"content-length: %d\r\nconnection: close\r\n\r\n" % len(body)
+    )
+    with _connect(bounded_intake) as conn:
+        conn.sendall(head + body)  # head and a 30 KB body in one write: only the head counts
+        received, _ = _read_until_closed(conn)
+    assert received.startswith(b"HTTP/1.1 400 ")  # read and validated: the name is too long
 
 
 def test_an_idle_connection_is_closed(bounded_intake: ServiceProcess) -> None:
@@ -91,8 +131,7 @@ def test_a_trickled_head_is_cut_at_the_deadline(bounded_intake: ServiceProcess) 
 def test_a_kept_alive_connection_closes_when_idle(bounded_intake: ServiceProcess) -> None:
     with _connect(bounded_intake) as conn:
         conn.sendall(_get("/health/live"))
-        first = conn.recv(65536)
-        assert first.startswith(b"HTTP/1.1 200 ")
+        assert _read_response(conn).startswith(b"HTTP/1.1 200 ")
         received, waited = _read_until_closed(conn)
     assert received == b""
     assert waited < 3
