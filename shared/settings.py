@@ -127,12 +127,6 @@ class AuthSettings(EnvSettings, frozen=True):
     jwt_public_key: str = ""
 
     def __post_init__(self) -> None:
-        hint = "generate one with: python -c 'import secrets; print(secrets.token_hex(32))'"
-        _require("JWT_SECRET", self.jwt_secret != "", f"is required; {hint}")
-        _require("JWT_SECRET", len(self.jwt_secret) >= 32, "must be at least 32 characters")
-        word = placeholder_word(self.jwt_secret)
-        _require("JWT_SECRET", word is None, f"looks like a placeholder ({word!r}); {hint}")
-        _require("JWT_SECRET", len(set(self.jwt_secret)) >= 8, "has too few distinct characters")
         if self.jwt_public_key:
             from jwt.algorithms import RSAAlgorithm
 
@@ -140,6 +134,12 @@ class AuthSettings(EnvSettings, frozen=True):
                 RSAAlgorithm(RSAAlgorithm.SHA256).prepare_key(self.jwt_public_key)
             except Exception as exc:
                 raise SettingsError(f"JWT_PUBLIC_KEY: not a PEM RSA public key ({exc})") from exc
+        hint = "generate one with: python -c 'import secrets; print(secrets.token_hex(32))'"
+        _require("JWT_SECRET", self.jwt_secret != "", f"is required; {hint}")
+        _require("JWT_SECRET", len(self.jwt_secret) >= 32, "must be at least 32 characters")
+        word = placeholder_word(self.jwt_secret)
+        _require("JWT_SECRET", word is None, f"looks like a placeholder ({word!r}); {hint}")
+        _require("JWT_SECRET", len(set(self.jwt_secret)) >= 8, "has too few distinct characters")
 
 
 class LogSettings(EnvSettings, frozen=True):
