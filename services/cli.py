@@ -65,8 +65,8 @@ def migrate() -> None:
     upgrade(settings)
 
 
-def token(sub: str, merchant: str, perms: list[str] | None, ttl: int, name: str | None) -> str:
-    """A development JWT for one merchant (every inquiry permission unless ``perms``).
+def token(args: argparse.Namespace) -> str:
+    """A development JWT for one merchant (every inquiry permission unless ``--perm``).
 
     Signed with ``JWT_SECRET``, else with the development secret ``make run`` created.
     """
@@ -74,17 +74,16 @@ def token(sub: str, merchant: str, perms: list[str] | None, ttl: int, name: str 
 
     env = dict(os.environ)
     if not env.get("JWT_SECRET"):
-        env["JWT_SECRET"] = read_dev_secret() or ""
+        env["JWT_SECRET"] = read_dev_secret(args.data_dir) or ""
     if not env["JWT_SECRET"]:
-        raise SettingsError(f"JWT_SECRET: not set, and no {DATA_DIR}/jwt-secret (run make run)")
-    chosen = perms if perms else [p.value for p in InquiryPermissions]
+        raise SettingsError(f"JWT_SECRET: not set, and no {args.data_dir}/jwt-secret (make run)")
     return mint_token(
         AuthSettings.from_env(env),
-        sub=sub,
-        merchant_id=merchant,
-        perms=chosen,
-        ttl_seconds=ttl,
-        name=name,
+        sub=args.sub,
+        merchant_id=args.merchant,
+        perms=args.perm or [p.value for p in InquiryPermissions],
+        ttl_seconds=args.ttl,
+        name=args.name,
     )
 
 
@@ -103,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     token_cmd.add_argument("--perm", action="append", help="permission (repeatable); default all")
     token_cmd.add_argument("--ttl", type=int, default=3600, help="seconds until expiry")
     token_cmd.add_argument("--name", help="display name (default: the sub)")
+    token_cmd.add_argument("--data-dir", type=Path, default=DATA_DIR, help="make run's data")
     run_cmd = commands.add_parser("run", help="embedded servers + every service (make run)")
     run_cmd.add_argument("--data-dir", type=Path, default=DATA_DIR)
     args = parser.parse_args(argv)
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "migrate":
             migrate()
         elif args.command == "token":
-            print(token(args.sub, args.merchant, args.perm, args.ttl, args.name))
+            print(token(args))
         else:
             return run_all(args.data_dir)
     except SettingsError as exc:

@@ -112,6 +112,13 @@ def test_make_run_secret_is_random_private_and_used_by_token(tmp_path: Path) -> 
     principal = decode_token(result.stdout.strip(), AuthSettings(jwt_secret=secret))
     assert principal.sub == "u1"
 
+    other = _cli(
+        "token", "--sub", "u2", "--merchant", "m1", "--data-dir", str(tmp_path / "elsewhere"),
+        env={"JWT_SECRET": ""},
+    )  # fmt: skip
+    other_secret = AuthSettings(jwt_secret=dev_secret(tmp_path / "elsewhere"))
+    assert decode_token(other.stdout.strip(), other_secret).sub == "u2"
+
 
 def test_token_without_any_secret_names_the_variable(tmp_path: Path) -> None:
     result = _cli("token", "--sub", "u1", "--merchant", "m1", cwd=tmp_path, env={"JWT_SECRET": ""})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -25,55 +25,44 @@ def _statuses(service: ServiceProcess, headers_of: list[list[tuple[str, str]]]) 
     ]
 
 
-def _intake(base_env: dict[str, str], run_id: str, trusted: str) -> ServiceProcess:
-    env = {
-        **base_env,
-        "INTAKE_RATE_LIMIT_PER_IP": f"{LIMIT}/hour",  # hourly: a test never straddles a window
-        "INTAKE_TRUSTED_PROXIES": trusted,
-        "STREAM_KEY": f"test:{run_id}:xff",
-    }
-    return ServiceProcess("intake", env).start()
-
-
 @pytest.fixture
-def fresh_counts(redis_client: redis.Redis) -> None:
-    """Start from zero for the addresses these tests use (a shared Redis keeps an hour)."""
+def intake_trusting(
+    base_env: dict[str, str], run_id: str, redis_client: redis.Redis
+) -> Iterator[Callable[[str], ServiceProcess]]:
+    """Starts an intake that trusts the given proxies, from fresh per-IP counts."""
+    # A shared Redis keeps an hour of counts for the addresses these tests use.
     for pattern in ("ratelimit:ip:127.0.0.1:*", "ratelimit:ip:203.0.113.*"):
         for key in redis_client.scan_iter(pattern):
             redis_client.delete(key)
+    started: list[ServiceProcess] = []
 
+    def start(trusted: str) -> ServiceProcess:
+        env = {
+            **base_env,
+            "INTAKE_RATE_LIMIT_PER_IP": f"{LIMIT}/hour",  # hourly: never straddles a window
+            "INTAKE_TRUSTED_PROXIES": trusted,
+            "STREAM_KEY": f"test:{run_id}:xff",
+        }
+        started.append(ServiceProcess("intake", env).start())
+        return started[-1]
 
-@pytest.fixture
-def untrusting_intake(
-    base_env: dict[str, str], run_id: str, fresh_counts: None
-) -> Iterator[ServiceProcess]:
-    """An intake with no trusted proxy."""
-    service = _intake(base_env, run_id, "")
-    yield service
-    service.stop()
-
-
-@pytest.fixture
-def proxied_intake(
-    base_env: dict[str, str], run_id: str, fresh_counts: None
-) -> Iterator[ServiceProcess]:
-    """An intake behind a trusted proxy on loopback (the test plays the proxy)."""
-    service = _intake(base_env, run_id, "127.0.0.1/32")
-    yield service
-    service.stop()
+    yield start
+    for service in started:
+        service.stop()
 
 
 def test_rotating_header_without_trusted_proxy_is_ignored(
-    untrusting_intake: ServiceProcess,
+    intake_trusting: Callable[[str], ServiceProcess],
 ) -> None:
     rotating = [[("x-forwarded-for", f"198.51.100.{n}")] for n in range(LIMIT + 2)]
-    statuses = _statuses(untrusting_intake, rotating)
+    statuses = _statuses(intake_trusting(""), rotating)
     assert statuses == [400] * LIMIT + [429, 429]
 
 
 def test_forged_first_line_cannot_hide_the_address_the_proxy_added(
-    proxied_intake: ServiceProcess,
+    intake_trusting: Callable[[str], ServiceProcess],
 ) -> None:
+    proxied_intake = intake_trusting("127.0.0.1/32")  # the test plays the proxy
     # The client forges a fresh first line each time; the trusted proxy adds its own line
     # with the address it really saw.
     forged = [
