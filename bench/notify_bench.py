@@ -119,7 +119,7 @@ def submit_latency(stack: Stack, cfg: Config, table: Table) -> None:
             notifier.stop()
 
 
-def fanout_one(
+def fanout_one(  # noqa: PLR0913 - one bench row: what, how big, where it goes
     stack: Stack, kind: str, sockets: int, cfg: Config, table: Table, section: str
 ) -> dict[str, float] | None:
     """Section 3 for one server kind and size: paced latency, then a burst for throughput."""

@@ -50,7 +50,7 @@ class Table:
             note=note,
         )
 
-    def ratio(
+    def ratio(  # noqa: PLR0913 - goal and upper are optional keywords of one figure
         self,
         section: str,
         name: str,

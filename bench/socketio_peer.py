@@ -30,7 +30,7 @@ def create_server(url: str) -> socketio.AsyncServer:
     sio = socketio.AsyncServer(async_mode="asgi", client_manager=manager, cors_allowed_origins=[])
 
     @sio.event  # type: ignore[untyped-decorator]
-    async def connect(sid: str, environ: dict[str, Any], auth: dict[str, Any] | None) -> None:
+    async def connect(sid: str, _environ: dict[str, Any], auth: dict[str, Any] | None) -> None:
         # Auth is unchecked, as in the bare websockets peer; the room rides in the auth data.
         if auth and auth.get("room"):
             await sio.enter_room(sid, str(auth["room"]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import resource
+import secrets
 import shutil
 import subprocess
 import sys
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".data" / "bench"
 NODE_DIR = Path(__file__).resolve().parent / "node"
 PGBENCH = Path(pgserver.__file__).parent / "pginstall" / "bin" / "pgbench"
-JWT_SECRET = "bench-secret-0123456789-0123456789-abcdef"  # noqa: S105
+JWT_SECRET = secrets.token_hex(32)
 STREAM_KEY = "bench:inquiry:events"
 
 
@@ -123,7 +124,7 @@ class Server:
     @classmethod
     def service(cls, name: str, env: Mapping[str, str]) -> Server:
         """A service run exactly as in production: ``inquiries serve NAME``."""
-        argv = [sys.executable, "-m", "shared.cli", "serve", name, "--port", "{port}"]
+        argv = [sys.executable, "-m", "services.cli", "serve", name, "--port", "{port}"]
         return cls(name, argv, env, "/health/live")
 
     @classmethod

@@ -82,7 +82,7 @@ def decode_token(token: str, settings: AuthSettings) -> Principal:
         raise Unauthorized("invalid token: malformed") from exc
 
 
-def mint_token(
+def mint_token(  # noqa: PLR0913 - the claims, keyword-only
     settings: AuthSettings,
     *,
     sub: str,

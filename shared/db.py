@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncGenerator, Callable
+from typing import Any, TypeVar
 
+import psycopg
+from psycopg.abc import PQGen
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -17,16 +21,70 @@ from shared.settings import DatabaseSettings
 OUTBOX_WRITTEN = "outbox_written"
 
 
+_R = TypeVar("_R")
+
+
+class BoundedConnection(psycopg.AsyncConnection[Any]):
+    """A psycopg connection on which no wait for the server outlasts ``wait_seconds``.
+
+    A frozen or partitioned server keeps the socket open and never answers: neither the server's
+    ``statement_timeout`` nor TCP keepalives end that wait, and cancelling the task makes psycopg
+    spend another ten seconds trying to cancel on the server. Here the connection is closed at
+    the deadline instead: whatever was in flight rolls back on the server, the pool discards the
+    connection, and the caller gets an ``OperationalError`` (a 503).
+    """
+
+    wait_seconds = 4.0
+
+    async def wait(
+        self,
+        gen: PQGen[_R],
+        interval: float = 0.1,
+        timeout: float | None = None,  # noqa: ASYNC109 - psycopg's own signature
+    ) -> _R:
+        """Run ``gen`` with the connection's deadline unless the caller set a shorter one."""
+        bound = self.wait_seconds if timeout is None else min(timeout, self.wait_seconds)
+        try:
+            return await super().wait(gen, interval, bound)
+        except psycopg.errors._WaitTimeout:  # psycopg's own wait deadline (private name)
+            self.pgconn.finish()  # the server answers nothing: a rollback would hang as well
+            raise psycopg.OperationalError(
+                f"database did not answer within {self.wait_seconds:g} s"
+            ) from None
+
+
 def create_engine(settings: DatabaseSettings) -> AsyncEngine:
-    """An async engine on psycopg 3 with a bounded pool."""
+    """An async engine on psycopg 3 with a bounded pool and a bound on every database wait."""
+    seconds = settings.database_timeout_seconds
+
+    class Connection(BoundedConnection):
+        wait_seconds = seconds
+
+    async def connect() -> BoundedConnection:
+        return await Connection.connect(
+            settings.database_url,
+            connect_timeout=max(2, math.ceil(seconds)),  # libpq takes whole seconds, at least 2
+            # A slow statement is stopped by the server itself, which then stays usable.
+            options=f"-c statement_timeout={int(seconds * 1000)}",
+            # A peer gone silent (partition, dead host) is noticed on idle pooled connections.
+            keepalives=1,
+            keepalives_idle=10,
+            keepalives_interval=5,
+            keepalives_count=3,
+        )
+
     return create_async_engine(
         settings.sqlalchemy_url,
+        async_creator=connect,
         # A fixed pool: overflow connections are closed on return, and reconnecting under
         # load costs more than waiting for a pooled connection.
         pool_size=settings.database_pool_size,
         max_overflow=0,
+        pool_timeout=seconds,
         # No ping per checkout (a round trip per request): a connection broken by a database
         # restart is invalidated on first use, that request gets a 503, the next a fresh one.
+        # Parameters stay out of error messages and logs: they hold what visitors typed.
+        hide_parameters=True,
     )
 
 

@@ -12,6 +12,22 @@ class FieldError(msgspec.Struct, frozen=True):
     message: str
 
 
+#: At most this many field errors are listed: a body of thousands of unknown keys must not get
+#: an answer ten times its size.
+MAX_LISTED_ERRORS = 50
+_MAX_DETAIL = 500
+
+
+def capped(detail: str, errors: list[FieldError] | None) -> tuple[str, list[FieldError] | None]:
+    """``detail`` and ``errors`` bounded in size; the detail says how many were left out."""
+    if len(detail) > _MAX_DETAIL:
+        detail = detail[: _MAX_DETAIL - 1] + "…"
+    if errors is not None and len(errors) > MAX_LISTED_ERRORS:
+        detail += f" ({len(errors) - MAX_LISTED_ERRORS} more errors not listed)"
+        errors = errors[:MAX_LISTED_ERRORS]
+    return detail, errors
+
+
 class AppError(Exception):
     """A failure the client caused or must know about; carries its HTTP status."""
 
@@ -24,6 +40,7 @@ class AppError(Exception):
         errors: list[FieldError] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
+        detail, errors = capped(detail, errors)
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
@@ -67,12 +84,6 @@ class PreconditionFailed(AppError):
     """``If-Match`` named a version that is no longer current."""
 
     status_code = 412
-
-
-class PayloadTooLarge(AppError):
-    """The body is over the size limit."""
-
-    status_code = 413
 
 
 class UnsupportedMediaType(AppError):

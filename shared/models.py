@@ -117,6 +117,16 @@ class OutboxEntry(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSONB)
 
 
+class OutboxStream(Base):
+    """A stream some outbox relay publishes to, and when it last said so (see ``shared.outbox``)."""
+
+    __tablename__ = "outbox_streams"
+
+    identity: Mapped[str] = mapped_column(String(300), primary_key=True)
+    destination: Mapped[str] = mapped_column(String(300))
+    seen_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+
+
 class IdempotencyKey(Base):
     """The first response to an ``Idempotency-Key`` of a merchant, replayed for 24 hours."""
 
@@ -133,3 +143,4 @@ class IdempotencyKey(Base):
 INQUIRIES = cast(Table, Inquiry.__table__)
 INQUIRY_EVENTS = cast(Table, InquiryEvent.__table__)
 OUTBOX = cast(Table, OutboxEntry.__table__)
+OUTBOX_STREAMS = cast(Table, OutboxStream.__table__)

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
+import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 import structlog
 from prometheus_client import Counter, Gauge
 from redis.exceptions import RedisError
-from sqlalchemy import Row, delete, insert, select, text
+from sqlalchemy import Row, delete, func, insert, select, text
+from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import OUTBOX_WRITTEN
 from shared.events import Event, to_stream_fields
-from shared.models import OUTBOX
+from shared.models import OUTBOX, OUTBOX_STREAMS
 from shared.redis import RedisClient
 from shared.settings import RedisSettings
 
@@ -28,10 +32,16 @@ log = structlog.get_logger("outbox")
 PUBLISHED = Counter("outbox_published_total", "Events appended to the Redis stream")
 PUBLISH_FAILURES = Counter("outbox_publish_failures_total", "Failed attempts to append a batch")
 PENDING = Gauge("outbox_pending", "Outbox rows seen waiting at the last relay pass")
+FOREIGN_STREAMS = Gauge(
+    "outbox_foreign_streams", "Live relays on this database that publish to another stream"
+)
 
 # One relay publishes at a time across all instances, so the stream keeps commit order.
 _RELAY_LOCK = 0x1A7E_0B0C
 _BATCH = 500
+# Every relay records the stream it publishes to this often; a record this recent is a live peer.
+_ANNOUNCE_SECONDS = 10.0
+_PEER_ALIVE = "30 seconds"
 
 
 async def enqueue(session: AsyncSession, *events: Event) -> None:
@@ -72,6 +82,8 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._failing = False  # so an outage is logged once, not once per retry
+        self._announce_at = 0.0
+        self._foreign: set[str] = set()
 
     def wake(self) -> None:
         """Ask for a pass now (called after a commit that wrote outbox rows)."""
@@ -94,10 +106,59 @@ class OutboxRelay:
                 await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
             self._wake.clear()
             try:
+                if time.monotonic() >= self._announce_at:
+                    await self.announce()
                 while await self.publish_pending() == _BATCH:
                     pass  # a full batch: more may be waiting
-            except Exception as exc:  # the loop must outlive any one failure
+            except Exception as exc:  # noqa: BLE001 - the loop must outlive any one failure
                 self._note_failure(exc)
+
+    async def announce(self) -> None:
+        """Record the stream this relay publishes to; shout if live peers publish elsewhere.
+
+        Relays share the outbox, so one with another ``REDIS_URL`` or ``STREAM_KEY`` would
+        quietly take its peers' events to a stream their notifiers never read. The stream's
+        identity is a random marker kept in Redis beside it: the same Redis reached by two
+        host names is one stream, a different Redis is another.
+        """
+        marker_key = f"{self._settings.stream_key}:relay-identity"
+        await self._redis.set(marker_key, uuid.uuid4().hex, nx=True)
+        marker = await self._redis.get(marker_key)
+        if isinstance(marker, bytes):
+            marker = marker.decode()
+        identity = f"{self._settings.stream_key}@{marker}"
+        async with self._sessions() as session, session.begin():
+            record = upsert(OUTBOX_STREAMS).values(identity=identity, destination=self._destination)
+            await session.execute(
+                record.on_conflict_do_update(
+                    index_elements=["identity"],
+                    set_={"destination": self._destination, "seen_at": func.now()},
+                )
+            )
+            peers = await session.execute(
+                select(OUTBOX_STREAMS.c.destination).where(
+                    OUTBOX_STREAMS.c.identity != identity,
+                    OUTBOX_STREAMS.c.seen_at > func.now() - text(f"interval '{_PEER_ALIVE}'"),
+                )
+            )
+            foreign = set(peers.scalars())
+        self._announce_at = time.monotonic() + _ANNOUNCE_SECONDS
+        FOREIGN_STREAMS.set(len(foreign))
+        if foreign - self._foreign:
+            log.error(
+                "outbox relays on this database publish to different streams: check REDIS_URL "
+                "and STREAM_KEY of every instance",
+                ours=self._destination,
+                theirs=sorted(foreign),
+            )
+        self._foreign = foreign
+
+    @property
+    def _destination(self) -> str:
+        """Where this relay publishes, without credentials (for people reading the log)."""
+        url = urlsplit(self._settings.redis_url)
+        where = url.path if url.scheme == "unix" else f"{url.hostname}:{url.port or 6379}{url.path}"
+        return f"{url.scheme}://{where} {self._settings.stream_key}"
 
     async def publish_pending(self) -> int:
         """Append one batch of pending rows to the stream and delete them; return how many.

@@ -1,4 +1,8 @@
-"""Typed settings read from the environment: one object per concern, validated at start."""
+"""Typed settings read from the environment: one object per concern, validated at start.
+
+Every settings class is an :class:`EnvSettings`: its fields are environment variables (the field
+name upper-cased), converted and checked by msgspec, and a bad value names its variable.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,35 @@ import ipaddress
 import os
 import re
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Annotated, Self
 
 import msgspec
+from msgspec import Meta
 
 
 class SettingsError(ValueError):
     """An environment variable holds a value the service cannot start with."""
+
+
+def _require(variable: str, ok: bool, message: str) -> None:
+    if not ok:
+        raise SettingsError(f"{variable}: {message}")
+
+
+class EnvSettings(msgspec.Struct, frozen=True, rename="upper"):
+    """Base of every settings class: one field per environment variable."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
+        """Read and validate from the environment (``os.environ`` unless given)."""
+        source: Mapping[str, str] = os.environ if environ is None else environ
+        names = (f.encode_name for f in msgspec.structs.fields(cls))
+        present = {name: source[name] for name in names if source.get(name, "") != ""}
+        try:
+            return msgspec.convert(present, cls, strict=False)
+        except msgspec.ValidationError as exc:
+            # msgspec says "... - at `$.INTAKE_PORT`": the variable is named in the message.
+            raise SettingsError(f"invalid environment: {exc}") from exc
 
 
 _RATE = re.compile(r"^(?P<count>\d+)(?:/(?P<unit>second|minute|hour))?$")
@@ -39,31 +65,12 @@ def parse_rate(variable: str, text: str) -> RateLimit:
     return RateLimit(int(match["count"]), _UNIT_SECONDS[match["unit"] or "second"])
 
 
-_S = TypeVar("_S", bound=msgspec.Struct)
-
-
-def _load(cls: type[_S], environ: Mapping[str, str] | None) -> _S:
-    """Build ``cls`` from the environment; the error names the offending variable."""
-    source: Mapping[str, str] = os.environ if environ is None else environ
-    names = (f.encode_name for f in msgspec.structs.fields(cls))
-    present = {name: source[name] for name in names if source.get(name, "") != ""}
-    try:
-        return msgspec.convert(present, cls, strict=False)
-    except msgspec.ValidationError as exc:
-        # msgspec says "... - at `$.INTAKE_PORT`": the variable is named in the message.
-        raise SettingsError(f"invalid environment: {exc}") from exc
-
-
-def _require(variable: str, ok: bool, message: str) -> None:
-    if not ok:
-        raise SettingsError(f"{variable}: {message}")
-
-
-class DatabaseSettings(msgspec.Struct, frozen=True, rename="upper"):
-    """Where PostgreSQL is: a plain libpq URI such as ``postgresql://user@host:5432/db``."""
+class DatabaseSettings(EnvSettings, frozen=True):
+    """Where PostgreSQL is (a plain libpq URI) and how long any wait on it may last."""
 
     database_url: str = ""
-    database_pool_size: int = 20
+    database_pool_size: Annotated[int, Meta(ge=1)] = 20
+    database_timeout_seconds: Annotated[float, Meta(ge=1, le=30)] = 3.0
 
     def __post_init__(self) -> None:
         _require(
@@ -72,7 +79,6 @@ class DatabaseSettings(msgspec.Struct, frozen=True, rename="upper"):
             or self.database_url.startswith(("postgresql://", "postgres://")),
             "expected a postgresql:// URI",
         )
-        _require("DATABASE_POOL_SIZE", self.database_pool_size >= 1, "must be at least 1")
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -80,20 +86,15 @@ class DatabaseSettings(msgspec.Struct, frozen=True, rename="upper"):
         rest = self.database_url.split("://", 1)[1]
         return f"postgresql+psycopg://{rest}"
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> DatabaseSettings:
-        """Read and validate from the environment."""
-        return _load(cls, environ)
 
-
-class RedisSettings(msgspec.Struct, frozen=True, rename="upper"):
+class RedisSettings(EnvSettings, frozen=True):
     """Where Redis is, single node or cluster, and the stream the events go to."""
 
     redis_url: str = ""
     redis_cluster: bool = False
-    redis_timeout_seconds: float = 0.5
-    stream_key: str = "outreach:inquiry:events"
-    stream_maxlen: int = 100_000
+    redis_timeout_seconds: Annotated[float, Meta(gt=0, le=5)] = 0.5
+    stream_key: Annotated[str, Meta(min_length=1)] = "outreach:inquiry:events"
+    stream_maxlen: Annotated[int, Meta(ge=1000)] = 100_000
 
     def __post_init__(self) -> None:
         _require(
@@ -101,24 +102,31 @@ class RedisSettings(msgspec.Struct, frozen=True, rename="upper"):
             self.redis_url == "" or self.redis_url.startswith(("redis://", "rediss://", "unix://")),
             "expected a redis://, rediss:// or unix:// URL",
         )
-        _require("REDIS_TIMEOUT_SECONDS", 0 < self.redis_timeout_seconds <= 5, "must be in (0, 5]")
-        _require("STREAM_KEY", self.stream_key != "", "must not be empty")
-        _require("STREAM_MAXLEN", self.stream_maxlen >= 1000, "must be at least 1000")
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> RedisSettings:
-        """Read and validate from the environment."""
-        return _load(cls, environ)
 
 
-class AuthSettings(msgspec.Struct, frozen=True, rename="upper"):
-    """How staff tokens are signed: HS256 with ``JWT_SECRET``, or RS256 with a public key."""
+#: Words that mark a value copied from documentation rather than generated (case-insensitive).
+PLACEHOLDER_WORDS = (
+    "change-me", "changeme", "change_me", "secret", "example", "placeholder", "replace",
+    "password", "default", "sample", "dummy", "insecure", "todo", "xxxx",
+)  # fmt: skip
 
-    jwt_secret: str = "dev-secret-change-me-please-0123456789"  # noqa: S105 - dev default
+
+def placeholder_word(value: str) -> str | None:
+    """The placeholder word ``value`` contains, if any."""
+    lowered = value.lower()
+    return next((word for word in PLACEHOLDER_WORDS if word in lowered), None)
+
+
+class AuthSettings(EnvSettings, frozen=True):
+    """How staff tokens are signed: HS256 with ``JWT_SECRET``, or RS256 with a public key.
+
+    There is no built-in secret: a known value would let anyone mint tokens.
+    """
+
+    jwt_secret: str = ""
     jwt_public_key: str = ""
 
     def __post_init__(self) -> None:
-        _require("JWT_SECRET", len(self.jwt_secret) >= 32, "must be at least 32 characters")
         if self.jwt_public_key:
             from jwt.algorithms import RSAAlgorithm
 
@@ -126,14 +134,15 @@ class AuthSettings(msgspec.Struct, frozen=True, rename="upper"):
                 RSAAlgorithm(RSAAlgorithm.SHA256).prepare_key(self.jwt_public_key)
             except Exception as exc:
                 raise SettingsError(f"JWT_PUBLIC_KEY: not a PEM RSA public key ({exc})") from exc
+        hint = "generate one with: python -c 'import secrets; print(secrets.token_hex(32))'"
+        _require("JWT_SECRET", self.jwt_secret != "", f"is required; {hint}")
+        _require("JWT_SECRET", len(self.jwt_secret) >= 32, "must be at least 32 characters")
+        word = placeholder_word(self.jwt_secret)
+        _require("JWT_SECRET", word is None, f"looks like a placeholder ({word!r}); {hint}")
+        _require("JWT_SECRET", len(set(self.jwt_secret)) >= 8, "has too few distinct characters")
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> AuthSettings:
-        """Read and validate from the environment."""
-        return _load(cls, environ)
 
-
-class LogSettings(msgspec.Struct, frozen=True, rename="upper"):
+class LogSettings(EnvSettings, frozen=True):
     """How logs look: ``console`` for people, ``json`` for machines."""
 
     log_format: str = "console"
@@ -147,23 +156,35 @@ class LogSettings(msgspec.Struct, frozen=True, rename="upper"):
             "expected DEBUG, INFO, WARNING, ERROR or CRITICAL",
         )
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> LogSettings:
-        """Read and validate from the environment."""
-        return _load(cls, environ)
+
+class ServerSettings(EnvSettings, frozen=True):
+    """What every HTTP server bounds: slow clients, concurrency, shutdown drain, metrics access."""
+
+    http_max_header_bytes: Annotated[int, Meta(ge=1024, le=1024 * 1024)] = 32 * 1024
+    http_header_timeout_seconds: Annotated[float, Meta(gt=0, le=300)] = 10.0
+    http_keep_alive_seconds: Annotated[int, Meta(ge=1, le=300)] = 5
+    http_max_concurrency: Annotated[int, Meta(ge=1)] = 1000
+    shutdown_drain_seconds: Annotated[float, Meta(ge=0, le=120)] = 3.0
+    #: Bearer token ``/metrics`` requires; empty leaves it open (restrict it at the proxy then).
+    metrics_token: str = ""
+
+    def __post_init__(self) -> None:
+        _require(
+            "METRICS_TOKEN",
+            self.metrics_token == "" or len(self.metrics_token) >= 16,
+            "must be at least 16 characters (or empty: /metrics open)",
+        )
 
 
-class IntakeSettings(msgspec.Struct, frozen=True, rename="upper"):
-    """The public intake service: port, CORS, rate limits and trusted proxies."""
+class IntakeSettings(EnvSettings, frozen=True):
+    """The public intake service: CORS, rate limits and trusted proxies."""
 
-    intake_port: int = 8001
     intake_allowed_origins: str = ""
     intake_rate_limit_per_ip: str = "120/minute"
     intake_rate_limit_per_merchant: str = "1200/minute"
     intake_trusted_proxies: str = ""
 
     def __post_init__(self) -> None:
-        _require("INTAKE_PORT", 0 < self.intake_port < 65536, "must be a TCP port")
         self.rate_per_ip  # noqa: B018 - validate now, not on the first request
         self.rate_per_merchant  # noqa: B018
         self.trusted_proxies  # noqa: B018
@@ -201,85 +222,41 @@ class IntakeSettings(msgspec.Struct, frozen=True, rename="upper"):
                     raise SettingsError(f"INTAKE_TRUSTED_PROXIES: {exc}") from exc
         return networks
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> IntakeSettings:
-        """Read and validate from the environment."""
-        return _load(cls, environ)
 
-
-class NotifierSettings(msgspec.Struct, frozen=True, rename="upper"):
+class NotifierSettings(EnvSettings, frozen=True):
     """The WebSocket notifier: auth deadline, per-socket queue, subscription cap, stream reads."""
 
-    notifier_auth_timeout_seconds: float = 10.0
-    notifier_queue_size: int = 1000
-    notifier_max_subscriptions: int = 100
-    notifier_block_ms: int = 5000
-    notifier_read_count: int = 500
-    notifier_close_timeout_seconds: float = 10.0
-    notifier_replay_max_entries: int = 10_000
-    notifier_replay_max_age_seconds: float = 3600.0
+    notifier_auth_timeout_seconds: Annotated[float, Meta(gt=0, le=60)] = 10.0
+    notifier_queue_size: Annotated[int, Meta(ge=10)] = 1000
+    notifier_max_subscriptions: Annotated[int, Meta(ge=1)] = 100
+    notifier_block_ms: Annotated[int, Meta(ge=100, le=60_000)] = 5000
+    # At most STREAM_MAXLEN's minimum: a trim gap then always shows as a full batch.
+    notifier_read_count: Annotated[int, Meta(ge=1, le=1000)] = 500
+    notifier_close_timeout_seconds: Annotated[float, Meta(gt=0, le=60)] = 10.0
+    notifier_replay_max_entries: Annotated[int, Meta(ge=0, le=1_000_000)] = 10_000
+    notifier_replay_max_age_seconds: Annotated[float, Meta(gt=0)] = 3600.0
     notifier_replay_rate: str = "100/minute"
-    notifier_max_connections_per_user: int = 20
-    notifier_max_unauthenticated: int = 1000
-    notifier_shutdown_delay_seconds: float = 0.0
+    notifier_max_connections_per_user: Annotated[int, Meta(ge=1)] = 20
+    notifier_max_unauthenticated: Annotated[int, Meta(ge=1)] = 1000
+    notifier_shutdown_delay_seconds: Annotated[float, Meta(ge=0, le=60)] = 0.0
 
     def __post_init__(self) -> None:
-        _require(
-            "NOTIFIER_AUTH_TIMEOUT_SECONDS",
-            0 < self.notifier_auth_timeout_seconds <= 60,
-            "must be in (0, 60]",
-        )
-        _require("NOTIFIER_QUEUE_SIZE", self.notifier_queue_size >= 10, "must be at least 10")
-        _require(
-            "NOTIFIER_MAX_SUBSCRIPTIONS", self.notifier_max_subscriptions >= 1, "must be at least 1"
-        )
-        _require("NOTIFIER_BLOCK_MS", 100 <= self.notifier_block_ms <= 60_000, "must be 100-60000")
-        # At most STREAM_MAXLEN's minimum: a trim gap then always shows as a full batch.
-        _require("NOTIFIER_READ_COUNT", 1 <= self.notifier_read_count <= 1000, "must be 1-1000")
-        _require(
-            "NOTIFIER_CLOSE_TIMEOUT_SECONDS",
-            0 < self.notifier_close_timeout_seconds <= 60,
-            "must be in (0, 60]",
-        )
-        _require(
-            "NOTIFIER_REPLAY_MAX_ENTRIES",
-            0 <= self.notifier_replay_max_entries <= 1_000_000,
-            "must be 0-1000000",
-        )
-        _require(
-            "NOTIFIER_REPLAY_MAX_AGE_SECONDS",
-            self.notifier_replay_max_age_seconds > 0,
-            "must be positive",
-        )
         self.replay_rate  # noqa: B018 - validate now, not on the first resume
-        for variable, value in (
-            ("NOTIFIER_MAX_CONNECTIONS_PER_USER", self.notifier_max_connections_per_user),
-            ("NOTIFIER_MAX_UNAUTHENTICATED", self.notifier_max_unauthenticated),
-        ):
-            _require(variable, value >= 1, "must be at least 1")
-        _require(
-            "NOTIFIER_SHUTDOWN_DELAY_SECONDS",
-            0 <= self.notifier_shutdown_delay_seconds <= 60,
-            "must be 0-60",
-        )
 
     @property
     def replay_rate(self) -> RateLimit:
         """Subscribes with ``since`` allowed per socket (a burst of ``count``, then refilled)."""
         return parse_rate("NOTIFIER_REPLAY_RATE", self.notifier_replay_rate)
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> NotifierSettings:
-        """Read and validate from the environment."""
-        return _load(cls, environ)
+
+_DEFAULT_PORTS = {"intake": 8001, "backoffice": 8002, "notifier": 8003}
 
 
 def port_of(service: str, environ: Mapping[str, str] | None = None) -> int:
     """The configured port of ``service`` (``INTAKE_PORT``, ``BACKOFFICE_PORT``, …)."""
-    defaults = {"intake": 8001, "backoffice": 8002, "notifier": 8003}
     variable = f"{service.upper()}_PORT"
-    raw: Any = (os.environ if environ is None else environ).get(variable, "")
+    raw = (os.environ if environ is None else environ).get(variable, "")
     if raw == "":
-        return defaults[service]
-    _require(variable, str(raw).isdigit() and 0 < int(raw) < 65536, "must be a TCP port")
+        return _DEFAULT_PORTS[service]
+    _require(variable, raw.isdigit() and 0 < int(raw) < 65536, "must be a TCP port")
     return int(raw)

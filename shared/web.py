@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -11,8 +12,10 @@ from typing import Any, cast
 import msgspec
 import structlog
 from litestar import Controller, Request, Response, get
+from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import HTTPException
+from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
@@ -21,7 +24,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
-from shared.errors import AppError, FieldError
+from shared.errors import AppError, FieldError, Unauthorized, capped
 from shared.health import LIVE, ReadinessCheck, log_request, readiness
 
 log = structlog.get_logger("http")
@@ -88,7 +91,7 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Error
     ] or None
     if errors and detail.startswith("Validation failed"):
         detail = "invalid request: " + "; ".join(f"{e.field}: {e.message}" for e in errors)
-    return error_response(exc.status_code, detail, errors, exc.headers)
+    return error_response(exc.status_code, *capped(detail, errors), exc.headers)
 
 
 def _database_down(_: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
@@ -138,8 +141,25 @@ class RequestContextMiddleware(ASGIMiddleware):
             log_request(str(scope.get("method", "")), scope["path"], status, started)
 
 
+class ShutdownState:
+    """Whether this process was told to stop; readiness answers 503 from then on."""
+
+    def __init__(self) -> None:
+        self.draining = False
+
+    def begin(self) -> None:
+        """Start draining (called from the SIGTERM handler)."""
+        self.draining = True
+
+
+#: The process's one shutdown state, set by the server's signal handler.
+SHUTDOWN = ShutdownState()
+
+
 def health_controller(checks: Mapping[str, ReadinessCheck]) -> type[Controller]:
-    """``/health/live`` and ``/health/ready`` (each dependency's state; 503 if one is down)."""
+    """``/health/live`` and ``/health/ready`` (each dependency's state; 503 if one is down or
+    the process is draining before it stops).
+    """
 
     class HealthController(Controller):
         path = "/health"
@@ -152,19 +172,42 @@ def health_controller(checks: Mapping[str, ReadinessCheck]) -> type[Controller]:
 
         @get("/ready")
         async def ready(self) -> Response[dict[str, Any]]:
-            """Every dependency answers."""
+            """Every dependency answers, and the process is not shutting down."""
+            if SHUTDOWN.draining:
+                return Response({"status": "draining", "checks": {}}, status_code=503)
             status, body = await readiness(checks)
             return Response(body, status_code=status)
 
     return HealthController
 
 
-def metrics(service: str) -> tuple[PrometheusConfig, type[PrometheusController]]:
-    """Request metrics middleware config and the ``/metrics`` endpoint."""
+def metrics_allowed(authorization: str | None, token: str) -> bool:
+    """Whether a request may read ``/metrics``: always without ``METRICS_TOKEN``, else only
+    with ``Authorization: Bearer <METRICS_TOKEN>`` (compared in constant time).
+    """
+    if not token:
+        return True
+    scheme, _, given = (authorization or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), token.encode()
+    )
+
+
+def metrics(service: str, token: str) -> tuple[PrometheusConfig, type[PrometheusController]]:
+    """Request metrics middleware config and the ``/metrics`` endpoint (guarded by ``token``)."""
+
+    def require_token(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if not metrics_allowed(connection.headers.get("authorization"), token):
+            raise Unauthorized("/metrics needs Authorization: Bearer <METRICS_TOKEN>")
+
+    class MetricsController(PrometheusController):
+        include_in_schema = False
+        guards = [require_token]
+
     config = PrometheusConfig(
         app_name=service, prefix=service, group_path=True, exclude=["/metrics", "/health"]
     )
-    return config, PrometheusController
+    return config, MetricsController
 
 
 def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:

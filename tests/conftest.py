@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,8 @@ from shared.migrate import upgrade
 from shared.settings import DatabaseSettings
 from tests.support import ROOT, Database, ServiceProcess
 
-JWT_SECRET = "test-secret-0123456789-0123456789-abcdef"  # noqa: S105
+#: Random per session: a fixed value would be a known key (and a placeholder-looking one).
+JWT_SECRET = secrets.token_hex(32)
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from services.intake.context import IntakeContext
 from services.intake.embed.controllers import EmbedController
 from services.intake.inquiries.controllers import SubmitController
 from services.intake.ratelimit import RateLimiter
+from shared.inquiries.writer import InquiryWriter
 from shared.runtime import Runtime, create_http_app
 from shared.settings import IntakeSettings
 
@@ -22,5 +23,7 @@ def create_app() -> Litestar:
     limiter = RateLimiter(runtime.redis, settings.rate_per_ip, settings.rate_per_merchant)
     # On app state rather than as dependencies: with the session as the handler's only
     # dependency, Litestar resolves it directly instead of spawning a task group per request.
-    app.state.intake = IntakeContext.build(settings, limiter, runtime.writer)
+    # The group-commit writer is intake's alone: the backoffice writes through its request session.
+    writer = InquiryWriter(runtime.sessions, runtime.relay.wake)
+    app.state.intake = IntakeContext.build(settings, limiter, writer)
     return app

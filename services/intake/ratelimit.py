@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import time
+from collections.abc import Sequence
 
 import structlog
 from redis.exceptions import RedisError
@@ -26,12 +27,17 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 _RETRY_REDIS_AFTER = 1.0
 
 
-def client_ip(peer: str | None, forwarded_for: str | None, trusted: list[IPNetwork]) -> str:
-    """The socket peer, or the ``X-Forwarded-For`` entry added by the nearest untrusted hop."""
+def client_ip(peer: str | None, forwarded_for: Sequence[str], trusted: list[IPNetwork]) -> str:
+    """The socket peer, or the ``X-Forwarded-For`` entry added by the nearest untrusted hop.
+
+    ``forwarded_for`` is every ``X-Forwarded-For`` line in order: a proxy may add its own line
+    instead of appending to the client's, and the client's lines come first.
+    """
     ip = peer or "unknown"
     if not forwarded_for or not _is_trusted(ip, trusted):
         return ip
-    for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
+    hops = [hop.strip() for line in forwarded_for for hop in line.split(",") if hop.strip()]
+    for hop in reversed(hops):
         if not _is_trusted(hop, trusted):
             return hop
         ip = hop

@@ -34,7 +34,7 @@ class StreamReader:
     ``recovered:false``).
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - its collaborators, then keyword-only settings
         self,
         stream: Stream,
         blocking: RedisClient,
@@ -134,7 +134,7 @@ class StreamReader:
                 backoff = 0.1
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # any Redis failure: reconnect, then check the stream
+            except Exception as exc:  # noqa: BLE001 - any Redis failure: reconnect, then check the stream
                 metrics.READER_ERRORS.inc()
                 if self.healthy or backoff == 0.1:
                     log.warning(

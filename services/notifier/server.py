@@ -64,7 +64,7 @@ class WebsocketsTransport:
         try:
             conn.protocol.send_text(frame)
             conn.send_data()
-        except Exception:  # a dying socket must not break the fan-out loop; send() will tell
+        except Exception:  # noqa: BLE001 - a dying socket must not break the fan-out loop; send() will tell
             return False
         return True
 
@@ -107,7 +107,7 @@ class NotifierServer:
         """One WebSocket on ``/v1/ws``: the token comes in the first message, never in the URL."""
         await self.notifier.serve(WebsocketsTransport(conn))
 
-    async def http(self, conn: ServerConnection, request: Request) -> Response | None:
+    async def http(self, conn: ServerConnection, request: Request) -> Response | None:  # noqa: ARG002 - the websockets hook signature
         """Answer the HTTP endpoints; ``None`` lets a ``/v1/ws`` upgrade go on."""
         path = request.path.partition("?")[0]
         started = time.perf_counter()

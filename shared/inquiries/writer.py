@@ -100,8 +100,12 @@ class InquiryWriter:
             for waiting in batch:
                 await self._flush([waiting])
             return
-        except Exception as exc:  # noqa: BLE001 - handed to every waiting request, which raises it
-            for waiting in batch:
+        except Exception as exc:  # noqa: BLE001 - the database is unreachable: handed to every waiting request
+            # Those queued behind this batch fail now too: the next flush would only wait out
+            # the same database deadline again, and each submit's wait must stay bounded.
+            queued = self._waiting[:]
+            self._waiting.clear()
+            for waiting in batch + queued:
                 _settle(waiting, exc)
             return
         BATCH_SIZE.observe(len(batch))

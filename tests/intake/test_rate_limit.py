@@ -70,7 +70,9 @@ def test_ip_limit_applies_across_merchants(two_intakes: list[ServiceProcess], ru
 
 def test_client_ip_believes_only_trusted_proxies() -> None:
     trusted = IntakeSettings(intake_trusted_proxies="10.0.0.0/8,127.0.0.1/32").trusted_proxies
-    assert client_ip("127.0.0.1", "203.0.113.9", trusted) == "203.0.113.9"
-    assert client_ip("127.0.0.1", "198.51.100.1, 203.0.113.9, 10.1.2.3", trusted) == "203.0.113.9"
-    assert client_ip("192.0.2.7", "203.0.113.9", trusted) == "192.0.2.7"  # untrusted peer
-    assert client_ip("127.0.0.1", None, trusted) == "127.0.0.1"
+    assert client_ip("127.0.0.1", ["203.0.113.9"], trusted) == "203.0.113.9"
+    assert client_ip("127.0.0.1", ["198.51.100.1, 203.0.113.9, 10.1.2.3"], trusted) == "203.0.113.9"
+    assert client_ip("127.0.0.1", ["198.51.100.1", "203.0.113.9"], trusted) == "203.0.113.9"
+    assert client_ip("192.0.2.7", ["203.0.113.9"], trusted) == "192.0.2.7"  # untrusted peer
+    assert client_ip("127.0.0.1", [], trusted) == "127.0.0.1"
+    assert client_ip("127.0.0.1", ["203.0.113.9"], []) == "127.0.0.1"  # no trusted proxy

@@ -32,7 +32,7 @@ async def _closed_code(client: Client) -> int:
 
 
 BAD_TOKENS: dict[str, Callable[[str], str]] = {
-    "malformed": lambda m: "not-a-jwt",
+    "malformed": lambda _m: "not-a-jwt",
     "expired": lambda m: jwt.encode(_claims(m, int(time.time()) - 60), JWT_SECRET, "HS256"),
     "wrong_secret": lambda m: jwt.encode(_claims(m, int(time.time()) + 60), "y" * 40, "HS256"),
     "alg_none": lambda m: (

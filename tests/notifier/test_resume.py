@@ -121,7 +121,7 @@ async def test_trimmed_or_future_since_is_not_recovered(
 
 
 async def test_subscribed_offset_is_the_newest_entry(
-    notifier: ServiceProcess, redis_client: redis.Redis, stream_key: str, publisher: Any
+    notifier: ServiceProcess, publisher: Any
 ) -> None:
     m = merchant()
     newest = publisher(make_event(m))

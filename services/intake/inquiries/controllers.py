@@ -131,7 +131,7 @@ class SubmitController(Controller):
         merchant, merchant_errors = resolve_merchant(x_merchant_id, merchant_id)
         ip = client_ip(
             request.client.host if request.client else None,
-            request.headers.get("x-forwarded-for"),
+            request.headers.getall("x-forwarded-for", []),
             intake.trusted_proxies,
         )
         await intake.limiter.hit(ip, None)  # every request counts against its client IP

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from services.run import DATA_DIR, SERVICES, read_dev_secret, run_all
 from shared.settings import (
     AuthSettings,
     DatabaseSettings,
@@ -17,11 +16,10 @@ from shared.settings import (
     LogSettings,
     NotifierSettings,
     RedisSettings,
+    ServerSettings,
     SettingsError,
     port_of,
 )
-
-SERVICES = ("intake", "backoffice", "notifier")
 
 
 def _validate_settings(service: str) -> None:
@@ -29,6 +27,7 @@ def _validate_settings(service: str) -> None:
         LogSettings.from_env,
         RedisSettings.from_env,
         AuthSettings.from_env,
+        ServerSettings.from_env,
         lambda: port_of(service),
     ]
     if service != "notifier":
@@ -42,7 +41,7 @@ def _validate_settings(service: str) -> None:
 
 
 def serve(service: str, port: int | None, host: str) -> None:
-    """Run one service under uvicorn until stopped."""
+    """Run one service until stopped."""
     _validate_settings(service)
     bound = port_of(service) if port is None else port
     if service == "notifier":
@@ -51,18 +50,9 @@ def serve(service: str, port: int | None, host: str) -> None:
 
         serve_notifier(host, bound)
         return
-    import uvicorn
+    from services.http_server import serve_http
 
-    uvicorn.run(
-        f"services.{service}.app:create_app",
-        factory=True,
-        host=host,
-        port=bound,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-        timeout_graceful_shutdown=5,
-    )
+    serve_http(service, host, bound)
 
 
 def migrate() -> None:
@@ -75,60 +65,26 @@ def migrate() -> None:
     upgrade(settings)
 
 
-def token(sub: str, merchant: str, perms: list[str] | None, ttl: int, name: str | None) -> str:
-    """A development JWT for one merchant (every inquiry permission unless ``perms``)."""
+def token(args: argparse.Namespace) -> str:
+    """A development JWT for one merchant (every inquiry permission unless ``--perm``).
+
+    Signed with ``JWT_SECRET``, else with the development secret ``make run`` created.
+    """
     from shared.auth import InquiryPermissions, mint_token
 
-    chosen = perms if perms else [p.value for p in InquiryPermissions]
-    return mint_token(
-        AuthSettings.from_env(),
-        sub=sub,
-        merchant_id=merchant,
-        perms=chosen,
-        ttl_seconds=ttl,
-        name=name,
-    )
-
-
-def run_all(data_dir: Path) -> int:
-    """Start embedded servers where no URL is set, migrate, and serve every service."""
-    from shared.embedded import RedisServer, start_postgres
-
     env = dict(os.environ)
-    redis_server = None
-    if not env.get("DATABASE_URL"):
-        env["DATABASE_URL"] = start_postgres(data_dir / "postgres")
-        print(f"embedded PostgreSQL: {env['DATABASE_URL']}", file=sys.stderr)
-    if not env.get("REDIS_URL"):
-        redis_server = RedisServer(data_dir / "redis", persistent=True).start()
-        env["REDIS_URL"] = redis_server.url
-        print(f"embedded Redis: {env['REDIS_URL']}", file=sys.stderr)
-    children: list[subprocess.Popen[bytes]] = []
-    try:
-        subprocess.run([sys.executable, "-m", "shared.cli", "migrate"], env=env, check=True)
-        for service in SERVICES:
-            children.append(
-                subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", service], env=env)
-            )
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
-        while all(child.poll() is None for child in children):
-            try:
-                children[0].wait(timeout=0.5)
-            except subprocess.TimeoutExpired:
-                continue
-        return 1  # a service died on its own
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        for child in children:
-            child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
-        if redis_server is not None:
-            redis_server.stop()
+    if not env.get("JWT_SECRET"):
+        env["JWT_SECRET"] = read_dev_secret(args.data_dir) or ""
+    if not env["JWT_SECRET"]:
+        raise SettingsError(f"JWT_SECRET: not set, and no {args.data_dir}/jwt-secret (make run)")
+    return mint_token(
+        AuthSettings.from_env(env),
+        sub=args.sub,
+        merchant_id=args.merchant,
+        perms=args.perm or [p.value for p in InquiryPermissions],
+        ttl_seconds=args.ttl,
+        name=args.name,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,8 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     token_cmd.add_argument("--perm", action="append", help="permission (repeatable); default all")
     token_cmd.add_argument("--ttl", type=int, default=3600, help="seconds until expiry")
     token_cmd.add_argument("--name", help="display name (default: the sub)")
+    token_cmd.add_argument("--data-dir", type=Path, default=DATA_DIR, help="make run's data")
     run_cmd = commands.add_parser("run", help="embedded servers + every service (make run)")
-    run_cmd.add_argument("--data-dir", type=Path, default=Path(".data"))
+    run_cmd.add_argument("--data-dir", type=Path, default=DATA_DIR)
     args = parser.parse_args(argv)
     try:
         if args.command == "serve":
@@ -155,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "migrate":
             migrate()
         elif args.command == "token":
-            print(token(args.sub, args.merchant, args.perm, args.ttl, args.name))
+            print(token(args))
         else:
             return run_all(args.data_dir)
     except SettingsError as exc:

@@ -1,0 +1,50 @@
+"""``/metrics``: no tenant ids on the public intake; ``METRICS_TOKEN`` guards it everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.support import ServiceProcess, inquiry_body
+
+TOKEN = "metrics-token-for-the-tests-0123"  # noqa: S105 - a test value, not a JWT key
+
+
+@pytest.fixture(scope="module")
+def guarded(base_env: dict[str, str]) -> Iterator[list[ServiceProcess]]:
+    """An intake and a backoffice whose ``/metrics`` needs ``TOKEN``."""
+    env = {**base_env, "METRICS_TOKEN": TOKEN}
+    services = [ServiceProcess("intake", env).start(), ServiceProcess("backoffice", env).start()]
+    yield services
+    for service in services:
+        service.stop()
+
+
+def test_intake_metrics_never_name_a_merchant(intake: ServiceProcess, run_id: str) -> None:
+    merchant = f"m-tenant-{run_id}"
+    created = httpx.post(
+        f"{intake.url}/v1/inquiries", json=inquiry_body(), headers={"x-merchant-id": merchant}
+    )
+    assert created.status_code == 201
+    exposed = httpx.get(f"{intake.url}/metrics")
+    assert exposed.status_code == 200
+    assert "intake_submits_total" in exposed.text
+    assert merchant not in exposed.text
+    assert "merchant" not in exposed.text
+
+
+def test_metrics_token_is_required_on_each_service(guarded: list[ServiceProcess]) -> None:
+    for service in guarded:
+        url = f"{service.url}/metrics"
+        assert httpx.get(url).status_code == 401
+        assert httpx.get(url, headers={"authorization": "Bearer wrong"}).status_code == 401
+        assert httpx.get(url, headers={"authorization": TOKEN}).status_code == 401  # no scheme
+        allowed = httpx.get(url, headers={"authorization": f"Bearer {TOKEN}"})
+        assert allowed.status_code == 200, service.name
+        assert "# HELP" in allowed.text
+        # Probes stay open; the OpenAPI document does not list /metrics.
+        assert httpx.get(f"{service.url}/health/live").status_code == 200
+        paths = httpx.get(f"{service.url}/schema/openapi.json").json()["paths"]
+        assert not any(path.startswith(("/metrics", "/health")) for path in paths)
