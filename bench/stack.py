@@ -133,6 +133,12 @@ class Server:
         return cls(f"bare-{kind}", argv, env, "/health" if kind == "litestar" else None)
 
     @classmethod
+    def naive(cls, env: Mapping[str, str]) -> Server:
+        """The naive peer from :mod:`bench.naive` (INSERT + XADD per request)."""
+        argv = [sys.executable, "-m", "bench.naive", "{port}"]
+        return cls("naive", argv, env, "/health")
+
+    @classmethod
     def socketio(cls, env: Mapping[str, str]) -> Server:
         """The python-socketio peer from :mod:`bench.socketio_peer`."""
         argv = [sys.executable, "-m", "bench.socketio_peer", "{port}"]
