@@ -111,11 +111,13 @@ def saturation(stack: Stack, cfg: Config, table: Table, load: dict[str, Any]) ->
 
 def cpu_per_submit(result: dict[str, Any]) -> float | None:
     """Milliseconds of CPU (every watched process) per accepted submit."""
-    accepted = result["statuses"].get("201", 0)
+    accepted = int(result["statuses"].get("201", 0))
     if not accepted:
         return None
-    percent = sum(result["cpu"].values()) - result["cpu"].get("load generator (node)", 0.0)
-    return round(percent / 100 * result["seconds"] * 1000 / accepted, 3)
+    cpu: dict[str, float] = result["cpu"]
+    percent = sum(cpu.values()) - cpu.get("load generator (node)", 0.0)
+    seconds = float(result["seconds"])
+    return round(percent / 100 * seconds * 1000 / accepted, 3)
 
 
 def paced(stack: Stack, cfg: Config, table: Table, load: dict[str, Any]) -> None:

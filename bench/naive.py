@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import msgspec
 import redis.asyncio as redis
@@ -74,7 +75,7 @@ async def stores(app: Litestar) -> AsyncIterator[None]:
 
 
 @post("/v1/inquiries", status_code=201)
-async def submit(request: Request[None, None, None], data: Submit) -> Created:
+async def submit(request: Request[Any, Any, Any], data: Submit) -> Created:
     """INSERT the inquiry (autocommit: one transaction), then XADD its event."""
     merchant = request.headers.get("x-merchant-id", "")
     now = datetime.now(UTC)
