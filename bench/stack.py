@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import resource
+import secrets
 import shutil
 import subprocess
 import sys
@@ -23,7 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".data" / "bench"
 NODE_DIR = Path(__file__).resolve().parent / "node"
 PGBENCH = Path(pgserver.__file__).parent / "pginstall" / "bin" / "pgbench"
-JWT_SECRET = "bench-secret-0123456789-0123456789-abcdef"  # noqa: S105
+# A fresh random secret per run: the services refuse known or placeholder secrets.
+JWT_SECRET = secrets.token_urlsafe(32)
 STREAM_KEY = "bench:inquiry:events"
 
 
@@ -78,6 +80,9 @@ class Stack:
             "INTAKE_RATE_LIMIT_PER_IP": "0",
             "INTAKE_RATE_LIMIT_PER_MERCHANT": "0",
             "LOG_LEVEL": "WARNING",
+            # The bench's clients share a few user ids across thousands of sockets.
+            "NOTIFIER_MAX_CONNECTIONS_PER_USER": "1000000",
+            "NOTIFIER_MAX_UNAUTHENTICATED": "100000",
         }
 
     def postgres_pids(self) -> list[int]:
