@@ -17,6 +17,7 @@ class Config:
     merchants: int = 100
     dashboards: int = 10
     submit_rate: float = 100.0
+    paced_seconds: float = 20.0
     latency_seconds: float = 30.0
     fanout_sizes: tuple[int, ...] = (1_000, 10_000)
     fanout_latency_events: int = 20
@@ -32,6 +33,7 @@ QUICK = Config(
     merchants=10,
     dashboards=2,
     submit_rate=20.0,
+    paced_seconds=3.0,
     latency_seconds=3.0,
     fanout_sizes=(100, 500),
     fanout_latency_events=5,

@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".data" / "bench"
 NODE_DIR = Path(__file__).resolve().parent / "node"
 PGBENCH = Path(pgserver.__file__).parent / "pginstall" / "bin" / "pgbench"
-JWT_SECRET = secrets.token_hex(32)
+# A fresh random secret per run: the services refuse known or placeholder secrets.
+JWT_SECRET = secrets.token_urlsafe(32)
 STREAM_KEY = "bench:inquiry:events"
 
 
@@ -79,6 +80,9 @@ class Stack:
             "INTAKE_RATE_LIMIT_PER_IP": "0",
             "INTAKE_RATE_LIMIT_PER_MERCHANT": "0",
             "LOG_LEVEL": "WARNING",
+            # The bench's clients share a few user ids across thousands of sockets.
+            "NOTIFIER_MAX_CONNECTIONS_PER_USER": "1000000",
+            "NOTIFIER_MAX_UNAUTHENTICATED": "100000",
         }
 
     def postgres_pids(self) -> list[int]:
@@ -132,6 +136,12 @@ class Server:
         """A bare peer from :mod:`bench.bare` (``litestar`` or ``websockets``)."""
         argv = [sys.executable, "-m", "bench.bare", kind, "{port}"]
         return cls(f"bare-{kind}", argv, env, "/health" if kind == "litestar" else None)
+
+    @classmethod
+    def naive(cls, env: Mapping[str, str]) -> Server:
+        """The naive peer from :mod:`bench.naive` (INSERT + XADD per request)."""
+        argv = [sys.executable, "-m", "bench.naive", "{port}"]
+        return cls("naive", argv, env, "/health")
 
     @classmethod
     def socketio(cls, env: Mapping[str, str]) -> Server:

@@ -7,17 +7,21 @@ const net = require('net');
 const { performance } = require('perf_hooks');
 
 const cfg = JSON.parse(process.argv[2]);
-const url = new URL(cfg.url);
+// `urls` (several instances of one server) share the connections round-robin.
+const urls = (cfg.urls || [cfg.url]).map((u) => new URL(u));
+const url = urls[0];
 const body = Buffer.from(JSON.stringify(cfg.body));
 const requests = cfg.merchants.map((m) => Buffer.concat([Buffer.from(
   `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n` +
   `Content-Length: ${body.length}\r\nX-Merchant-Id: ${m}\r\n\r\n`), body]));
+let opened = 0;
 const wallMs = () => performance.timeOrigin + performance.now();
 const CRLF2 = Buffer.from('\r\n\r\n');
 
 // One keep-alive connection answering one request at a time: send() resolves {status, body}.
 function connection() {
-  const sock = net.connect({ host: url.hostname, port: Number(url.port) });
+  const target = urls[opened++ % urls.length];
+  const sock = net.connect({ host: target.hostname, port: Number(target.port) });
   sock.setNoDelay(true);
   let buf = Buffer.alloc(0); let waiter = null;
   sock.on('data', (chunk) => {
