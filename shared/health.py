@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -26,3 +27,15 @@ def log_request(method: str, path: str, status: int, started: float) -> None:
     """The access line: method, path (escaped by the console renderer), status, time."""
     ms = round((time.perf_counter() - started) * 1000, 1)
     log.info("request", method=method, path=path, status=status, ms=ms)
+
+
+def metrics_allowed(authorization: str | None, token: str) -> bool:
+    """Whether a request may read ``/metrics``: always without ``METRICS_TOKEN``, else only
+    with ``Authorization: Bearer <METRICS_TOKEN>`` (compared in constant time).
+    """
+    if not token:
+        return True
+    scheme, _, given = (authorization or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), token.encode()
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -25,7 +24,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from shared.errors import AppError, FieldError, Unauthorized, capped
-from shared.health import LIVE, ReadinessCheck, log_request, readiness
+from shared.health import LIVE, ReadinessCheck, log_request, metrics_allowed, readiness
 
 log = structlog.get_logger("http")
 
@@ -179,18 +178,6 @@ def health_controller(checks: Mapping[str, ReadinessCheck]) -> type[Controller]:
             return Response(body, status_code=status)
 
     return HealthController
-
-
-def metrics_allowed(authorization: str | None, token: str) -> bool:
-    """Whether a request may read ``/metrics``: always without ``METRICS_TOKEN``, else only
-    with ``Authorization: Bearer <METRICS_TOKEN>`` (compared in constant time).
-    """
-    if not token:
-        return True
-    scheme, _, given = (authorization or "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(
-        given.strip().encode(), token.encode()
-    )
 
 
 def metrics(service: str, token: str) -> tuple[PrometheusConfig, type[PrometheusController]]:

@@ -28,9 +28,15 @@ from websockets.protocol import State
 from services.notifier.assets import CLIENT_PATH, asset_response, load_client
 from services.notifier.backlog import Disconnected
 from services.notifier.service import Notifier
-from shared.health import LIVE, log_request, readiness
+from shared.health import LIVE, log_request, metrics_allowed, readiness
 from shared.logging import configure_logging
-from shared.settings import AuthSettings, LogSettings, NotifierSettings, RedisSettings
+from shared.settings import (
+    AuthSettings,
+    LogSettings,
+    NotifierSettings,
+    RedisSettings,
+    ServerSettings,
+)
 
 log = structlog.get_logger("notifier")
 
@@ -99,8 +105,9 @@ def _json(status: int, body: object) -> Response:
 class NotifierServer:
     """The WebSocket endpoint and the HTTP endpoints of one notifier process."""
 
-    def __init__(self, notifier: Notifier) -> None:
+    def __init__(self, notifier: Notifier, metrics_token: str) -> None:
         self.notifier = notifier
+        self.metrics_token = metrics_token
         self.client_js = load_client()
 
     async def handle(self, conn: ServerConnection) -> None:
@@ -121,6 +128,11 @@ class NotifierServer:
             response = _json(200, LIVE)
         elif path == "/health/ready":
             response = _json(*await readiness(self.notifier.checks))
+        elif path == "/metrics" and not metrics_allowed(
+            request.headers.get("Authorization"), self.metrics_token
+        ):
+            detail = "/metrics needs Authorization: Bearer <METRICS_TOKEN>"
+            response = _json(401, {"status_code": 401, "detail": detail})
         elif path == "/metrics":
             response = _response(200, generate_latest(REGISTRY), CONTENT_TYPE_LATEST)
         elif path == CLIENT_PATH:
@@ -138,7 +150,7 @@ async def run(host: str, port: int) -> None:
     logging.getLogger("websockets").setLevel(logging.WARNING)
     settings = NotifierSettings.from_env()
     notifier = Notifier(settings, RedisSettings.from_env(), AuthSettings.from_env())
-    server = NotifierServer(notifier)
+    server = NotifierServer(notifier, ServerSettings.from_env().metrics_token)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
