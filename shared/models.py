@@ -1,4 +1,4 @@
-"""Database tables: inquiries, their audit events, the outbox, idempotency keys, merchant settings."""
+"""Database tables: inquiries, audit events, outbox, idempotency keys, merchant settings."""
 
 from __future__ import annotations
 

@@ -57,7 +57,7 @@ def upgrade() -> None:
         ).bindparams(target=target)
     )
     op.execute(
-        "UPDATE inquiries SET overdue_notified_at = now() "
+        "UPDATE inquiries SET overdue_notified_at = now() "  # noqa: S608 - a constant predicate
         f"WHERE {OVERDUE_PENDING} AND due_at <= now()"
     )
     op.alter_column("inquiries", "due_at", nullable=False)
@@ -92,9 +92,7 @@ def downgrade() -> None:
     op.drop_index("ix_inquiries_overdue_scan", table_name="inquiries")
     op.drop_index("ix_inquiries_duplicate_of", table_name="inquiries")
     op.drop_index("ix_inquiries_repeat_lookup", table_name="inquiries")
-    op.drop_constraint(
-        op.f("fk_inquiries_duplicate_of_inquiries"), "inquiries", type_="foreignkey"
-    )
+    op.drop_constraint(op.f("fk_inquiries_duplicate_of_inquiries"), "inquiries", type_="foreignkey")
     op.drop_column("inquiries", "overdue_notified_at")
     op.drop_column("inquiries", "duplicate_of")
     op.drop_column("inquiries", "due_at")
