@@ -26,11 +26,13 @@ def filename(merchant_id: str) -> str:
 
 def cell(value: object) -> str:
     """One CSV cell: empty for null, RFC 3339 times, JSON objects, formula starts defused."""
-    if value is None:
+    if isinstance(value, str):  # most cells: checked first
+        text = value
+    elif value is None:
         return ""
-    if isinstance(value, bool):
+    elif isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, datetime | dict):
+    elif isinstance(value, datetime | dict):
         text = msgspec.json.encode(value).decode().strip('"')
     elif isinstance(value, uuid.UUID | int):
         return str(value)

@@ -39,6 +39,7 @@ from shared.inquiries.labels import (
     STATUS_LABELS,
     TYPE_LABELS,
 )
+from shared.leads.labels import FIELD_LABELS, TOPIC_LABELS
 from shared.models import Inquiry
 from shared.web import ErrorBody, error_response
 
@@ -218,5 +219,11 @@ class LabelsController(Controller):
 
     @get("/", sync_to_thread=False, summary="Bilingual labels")
     def labels(self) -> LabelsOut:
-        """Statuses, types and lost reasons in English and Vietnamese."""
-        return LabelsOut(statuses=STATUS_LABELS, types=TYPE_LABELS, lost_reasons=LOST_REASON_LABELS)
+        """Statuses, types, lost reasons, event topics and §13 fields in English and Vietnamese."""
+        return LabelsOut(
+            statuses=STATUS_LABELS,
+            types=TYPE_LABELS,
+            lost_reasons=LOST_REASON_LABELS,
+            topics=TOPIC_LABELS,
+            fields=FIELD_LABELS,
+        )

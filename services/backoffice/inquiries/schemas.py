@@ -139,6 +139,8 @@ class LabelsOut(msgspec.Struct, frozen=True):
     statuses: dict[str, Label]
     types: dict[str, Label]
     lost_reasons: dict[str, Label]
+    topics: dict[str, Label]
+    fields: dict[str, Label]
 
 
 class AssignBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

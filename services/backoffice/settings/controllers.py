@@ -10,11 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.backoffice.auth import authorize, requires
 from services.backoffice.settings import service
-from services.backoffice.settings.schemas import SettingsBody, SettingsOut
+from services.backoffice.settings.schemas import SettingsBody, SettingsOut, parse_settings
 from shared.auth import InquiryPermissions as P
 from shared.auth import Principal
 from shared.settings import SlaSettings
-from shared.web import error_responses
+from shared.web import error_responses, request_body_operation
 
 
 def provide_sla(request: Request[Any, Any, Any]) -> SlaSettings:
@@ -46,9 +46,15 @@ class SettingsController(Controller):
         opt=requires(P.UPDATE),
         summary="Change the merchant's settings",
         responses=error_responses(400, 401, 403),
+        operation_class=request_body_operation(SettingsBody, ["application/json"]),
     )
     async def change(
-        self, session: AsyncSession, merchant: str, principal: Principal, data: SettingsBody
+        self,
+        request: Request[Any, Any, Any],
+        session: AsyncSession,
+        merchant: str,
+        principal: Principal,
     ) -> SettingsOut:
         """Set the first-response target (60-604800 s) for inquiries created from now on."""
-        return await service.change(session, merchant, principal.sub, data)
+        body = parse_settings(await request.body())
+        return await service.change(session, merchant, principal.sub, body)
