@@ -17,7 +17,8 @@ from shared.auth import InquiryPermissions as P
 from shared.runtime import Runtime
 from shared.web import error_responses
 
-CSV = "text/csv; charset=utf-8"
+# Litestar adds ``; charset=utf-8`` to text media types itself.
+CSV = "text/csv"
 
 
 class ExportController(Controller):
