@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime
 
 import httpx
-import psutil
+import psutil  # type: ignore[import-untyped]
 import psycopg
 
 from services.backoffice.exports.repository import HEADER

@@ -10,8 +10,9 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Stream
 
 from services.backoffice.auth import authorize, requires
+from services.backoffice.inquiries.controllers import BEARER
 from services.backoffice.exports import service
-from services.backoffice.inquiries.filters import provide_filters
+from services.backoffice.inquiries.params import filters_of
 from services.backoffice.inquiries.repository import Filters
 from shared.auth import InquiryPermissions as P
 from shared.runtime import Runtime
@@ -27,7 +28,8 @@ class ExportController(Controller):
     path = "/v1/inquiries/export"
     tags = ["inquiries"]
     guards = [authorize]
-    dependencies = {"filters": Provide(provide_filters, sync_to_thread=False)}
+    security = BEARER
+    dependencies = {"filters": Provide(filters_of, sync_to_thread=False)}
 
     @get(
         "/",
