@@ -10,8 +10,8 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Stream
 
 from services.backoffice.auth import authorize, requires
-from services.backoffice.inquiries.controllers import BEARER
 from services.backoffice.exports import service
+from services.backoffice.inquiries.controllers import BEARER
 from services.backoffice.inquiries.params import filters_of
 from services.backoffice.inquiries.repository import Filters
 from shared.auth import InquiryPermissions as P
