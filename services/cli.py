@@ -18,6 +18,7 @@ from shared.settings import (
     RedisSettings,
     ServerSettings,
     SettingsError,
+    SlaSettings,
     port_of,
 )
 
@@ -34,6 +35,8 @@ def _validate_settings(service: str) -> None:
         loaders.append(DatabaseSettings.from_env)
     if service == "intake":
         loaders.append(IntakeSettings.from_env)
+    if service != "notifier":
+        loaders.append(SlaSettings.from_env)
     if service == "notifier":
         loaders.append(NotifierSettings.from_env)
     for load in loaders:

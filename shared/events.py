@@ -25,6 +25,7 @@ class Topic(StrEnum):
     UPDATED = _PREFIX + "updated"
     DELETED = _PREFIX + "deleted"
     RESTORED = _PREFIX + "restored"
+    OVERDUE = _PREFIX + "overdue"
 
 
 INQUIRY_SUBMITTED = Topic.SUBMITTED
@@ -41,6 +42,8 @@ class SubmittedData(msgspec.Struct, frozen=True):
     business_name: str
     subject: str
     created_at: datetime
+    #: The first inquiry of the repeat chain this one joins; null when none (SPEC §13).
+    duplicate_of: uuid.UUID | None
 
 
 class ChangeHeader(msgspec.Struct, frozen=True):
@@ -100,6 +103,17 @@ class Deleted(msgspec.Struct, frozen=True):
 
 class Restored(msgspec.Struct, frozen=True):
     """A restore changes nothing but ``deleted_at``, which the header's time tells."""
+
+
+class OverdueData(msgspec.Struct, frozen=True):
+    """The ``data`` of ``…/overdue``: an inquiry still NEW or ASSIGNED after its ``due_at``."""
+
+    id: uuid.UUID
+    merchant_id: str
+    status: str
+    assignee_id: str | None
+    created_at: datetime
+    due_at: datetime
 
 
 #: What a change records: its audit entry's ``data``, and what its event adds to the header.

@@ -252,6 +252,12 @@ class NotifierSettings(EnvSettings, frozen=True):
 _DEFAULT_PORTS = {"intake": 8001, "backoffice": 8002, "notifier": 8003}
 
 
+class SlaSettings(EnvSettings, frozen=True):
+    """The first-response target of merchants that have not set their own (SPEC §13)."""
+
+    sla_first_response_seconds: Annotated[int, Meta(ge=60, le=604_800)] = 3600
+
+
 def port_of(service: str, environ: Mapping[str, str] | None = None) -> int:
     """The configured port of ``service`` (``INTAKE_PORT``, ``BACKOFFICE_PORT``, …)."""
     variable = f"{service.upper()}_PORT"

@@ -66,6 +66,9 @@ class NewInquiry(msgspec.Struct, frozen=True, kw_only=True):
     actor_id: str | None = None
     #: Caught by the honeypot: stored, never notified.
     is_spam: bool = False
+    #: Set by ``shared.leads.service.resolve`` in the create transaction (SPEC §13).
+    due_at: datetime | None = None
+    duplicate_of: uuid.UUID | None = None
 
     def audit_entry(self) -> AuditEntry:
         """The first entry of its audit trail: ``submitted``, or ``created`` by staff."""
@@ -93,6 +96,7 @@ class NewInquiry(msgspec.Struct, frozen=True, kw_only=True):
             business_name=self.input.business_name,
             subject=self.input.subject,
             created_at=self.created_at,
+            duplicate_of=self.duplicate_of,
         )
         return new_event(Topic.SUBMITTED, self.merchant_id, self.id, self.created_at, data)
 

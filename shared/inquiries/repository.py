@@ -29,6 +29,8 @@ async def insert_inquiries(session: AsyncSession, inquiries: list[NewInquiry]) -
             "created_at": inquiry.created_at,
             "updated_at": inquiry.created_at,
             "version": 1,
+            "due_at": inquiry.due_at,
+            "duplicate_of": inquiry.duplicate_of,
         }
         for inquiry in inquiries
     ]

@@ -21,6 +21,7 @@ from shared.events import ChangeData, ChangeHeader, Event, new_event
 from shared.inquiries import lifecycle, repository
 from shared.inquiries.changes import AuditEntry, Change, Moment, NewInquiry
 from shared.inquiries.fields import InquiryInput
+from shared.leads import service as leads
 from shared.models import Inquiry
 
 # Attempts at a conditional update before giving up on a hot row (each loss means progress).
@@ -54,6 +55,7 @@ def new_inquiry(
 
 async def store(session: AsyncSession, inquiries: list[NewInquiry]) -> None:
     """Write new inquiries, their audit entries and events: all of them or none."""
+    inquiries = await leads.resolve(session, inquiries)
     await repository.insert_inquiries(session, inquiries)
     await _record(
         session,

@@ -40,6 +40,7 @@ from services.backoffice.inquiries.schemas import (
     StatsOut,
     inquiry_out,
 )
+from services.backoffice.reports.schemas import Interval
 from shared.auth import InquiryPermissions as P
 from shared.auth import Principal
 from shared.inquiries.changes import Delete, Edit, Restore
@@ -47,6 +48,7 @@ from shared.inquiries.fields import InquiryPatch, StaffInquiryInput
 from shared.inquiries.labels import LOST_REASON_LABELS, STATUS_LABELS, TYPE_LABELS
 from shared.inquiries.validation import decode_object, invalid, validate_input, validate_patch
 from shared.inquiries.writes import load
+from shared.leads.labels import FIELD_LABELS, TOPIC_LABELS
 from shared.models import Inquiry
 from shared.web import error_responses, request_body_operation
 
@@ -100,11 +102,12 @@ class InquiryController(Controller):
         merchant: str,
         created_from: From = None,
         created_to: To = None,
+        interval: Interval | None = None,
     ) -> StatsOut:
-        """Over inquiries created in [from, to) (spam excluded)."""
+        """Over inquiries created in [from, to) (spam excluded); ``interval`` adds ``series``."""
         after, before = moment("from", created_from), moment("to", created_to)
         return await service.stats(
-            session, Filters(merchant, None, None, None, None, after, before)
+            session, Filters(merchant, None, None, None, None, after, before), interval
         )
 
     @get("/{inquiry_id:uuid}", opt=requires(P.FIND_BY_ID), summary="One inquiry, with its ETag")
@@ -202,5 +205,11 @@ class LabelsController(Controller):
 
     @get("/", sync_to_thread=False, summary="Bilingual labels")
     def labels(self) -> LabelsOut:
-        """Statuses, types and lost reasons in English and Vietnamese."""
-        return LabelsOut(statuses=STATUS_LABELS, types=TYPE_LABELS, lost_reasons=LOST_REASON_LABELS)
+        """Statuses, types, lost reasons, event topics and §13 fields in English and Vietnamese."""
+        return LabelsOut(
+            statuses=STATUS_LABELS,
+            types=TYPE_LABELS,
+            lost_reasons=LOST_REASON_LABELS,
+            topics=TOPIC_LABELS,
+            fields=FIELD_LABELS,
+        )

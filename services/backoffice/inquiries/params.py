@@ -99,11 +99,19 @@ def filters_of(  # noqa: PLR0913 - one argument per query filter of SPEC §6
     created_after: DateTime = None,
     created_before: DateTime = None,
     include_spam: bool = False,
+    overdue: Annotated[
+        bool | None, Parameter(description="Still NEW or ASSIGNED after its due_at")
+    ] = None,
+    duplicate_of: Annotated[
+        uuid.UUID | None, Parameter(description="Repeats linked to this inquiry")
+    ] = None,
 ) -> Filters:
-    """The filters a listing and a count share, from their query parameters."""
+    """The filters a listing, a count and an export share, from their query parameters."""
     after = moment("created_after", created_after)
     before = moment("created_before", created_before)
-    return Filters(merchant, status, assignee_id, type, q, after, before, include_spam)
+    return Filters(
+        merchant, status, assignee_id, type, q, after, before, include_spam, overdue, duplicate_of
+    )
 
 
 class Target:

@@ -1,0 +1,49 @@
+"""What lead operations add to every new inquiry: its first-response deadline and repeat link.
+
+``resolve`` runs inside the create transaction (``shared.inquiries.writes.store``), for a whole
+batch of new inquiries at once: three statements per batch, whatever its size, so the group-commit
+writer keeps its throughput.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.inquiries.changes import NewInquiry
+from shared.leads import repository
+from shared.settings import SlaSettings
+
+
+@functools.cache
+def default_target_seconds() -> int:
+    """``SLA_FIRST_RESPONSE_SECONDS``, read once per process (validated at start by the CLI)."""
+    return SlaSettings.from_env().sla_first_response_seconds
+
+
+async def resolve(session: AsyncSession, inquiries: Sequence[NewInquiry]) -> list[NewInquiry]:
+    """The inquiries with ``due_at`` (creation + the merchant's target in force) and
+    ``duplicate_of`` (the root of their repeat chain) set; earlier ones of the batch count as
+    already stored."""
+    if not inquiries:
+        return []
+    targets = await repository.targets_of(session, {i.merchant_id for i in inquiries})
+    stored = await repository.repeat_roots(
+        session, [(i.merchant_id, i.input.email) for i in inquiries]
+    )
+    in_batch: dict[tuple[str, str], uuid.UUID] = {}  # roots started by this very batch
+    resolved = []
+    for inquiry in inquiries:
+        target = targets.get(inquiry.merchant_id, default_target_seconds())
+        folded = (inquiry.merchant_id, inquiry.input.email.lower())
+        root = stored.get((inquiry.merchant_id, inquiry.input.email)) or in_batch.get(folded)
+        if root is None and not inquiry.is_spam:
+            in_batch[folded] = inquiry.id  # the next repeat in this batch links to this one
+        due_at = inquiry.created_at + timedelta(seconds=target)
+        resolved.append(msgspec.structs.replace(inquiry, due_at=due_at, duplicate_of=root))
+    return resolved
