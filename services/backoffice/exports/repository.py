@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, Text, case, cast, func, literal, select
+from sqlalchemy import ColumnElement, String, Text, case, cast, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.backoffice.inquiries.repository import OVERDUE, Filters, conditions
@@ -72,6 +72,7 @@ COLUMNS: tuple[ColumnElement[Any], ...] = (
 )
 HEADER = [column.key for column in COLUMNS]
 _BLOCK_BYTES = 64 * 1024
+_EXPORT_TIMEOUT = "15min"
 
 
 async def csv_blocks(
@@ -88,6 +89,9 @@ async def csv_blocks(
     compiled = query.compile(
         dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
     )
+    # Every connection's statement_timeout (DATABASE_TIMEOUT_SECONDS) bounds one query; an
+    # export is one long COPY by design. Each read of it is still bounded by the wait deadline.
+    await connection.execute(text(f"SET LOCAL statement_timeout = '{_EXPORT_TIMEOUT}'"))
     raw = await connection.get_raw_connection()
     driver: Any = raw.driver_connection  # psycopg's AsyncConnection
     # psycopg merges the parameters client-side, escaped: COPY takes no bound parameters.
