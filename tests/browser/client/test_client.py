@@ -105,6 +105,23 @@ def test_short_lived_tokens_are_renewed_without_a_disconnect(
     assert seen["tokens"] >= 5  # one to connect, then a renewal every 1-2 s
 
 
+def test_a_renewed_token_without_the_room_permission_ends_that_subscription(
+    context: BrowserContext, base_url: str, notifier: ServiceProcess, intake: ServiceProcess
+) -> None:
+    page = Dashboard.open(context, base_url, notifier).start(ttl=3)
+    page.wait_connected()
+    # From now on getToken returns tokens of the same user without inquiry.find.
+    page.page.evaluate("() => { window.dashboard.tokenQuery += '&perms=inquiry.count'; }")
+    page.wait("d.errors.length === 1", timeout=10)
+    (error,) = page.seen()["errors"]
+    assert (error["code"], error["room"]) == ("forbidden", f"inquiries:{page.merchant}")
+    submit(intake, page.merchant)
+    time.sleep(3)  # more renewals pass; the room is not asked for again, nothing is delivered
+    seen = page.seen()
+    assert seen["events"] == []
+    assert [s["state"] for s in seen["states"]] == ["connecting", "connected"]
+
+
 def test_a_refused_token_ends_in_closed_unauthorized(
     context: BrowserContext, base_url: str, notifier: ServiceProcess
 ) -> None:
