@@ -26,6 +26,8 @@ const RECENT_EVENTS = 10_000;
 const REFRESH_MARGIN_MS = 60_000;
 const REFRESH_MIN_MS = 1_000;
 const REFRESH_RETRY_MS = 2_000;
+/** setTimeout fires at once for delays past 2^31-1 ms; a long-lived token is renewed daily. */
+const REFRESH_MAX_MS = 86_400_000;
 /** A room refused with "rate_limited" (too many resumes at once) is asked for again after this. */
 const RATE_LIMITED_RETRY_MS = 2_000;
 
@@ -333,7 +335,7 @@ export class NotifierClient {
     const lifetimeMs = remainingLifetimeMs(token);
     if (lifetimeMs === undefined) return;
     const margin = Math.min(REFRESH_MARGIN_MS, lifetimeMs / 3);
-    const delay = Math.max(REFRESH_MIN_MS, lifetimeMs - margin);
+    const delay = Math.min(REFRESH_MAX_MS, Math.max(REFRESH_MIN_MS, lifetimeMs - margin));
     this.#refreshTimer = setTimeout(() => this.#refresh(), delay);
   }
 
