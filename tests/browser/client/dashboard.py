@@ -167,6 +167,10 @@ class Dashboard:
             f"() => {{ const d = window.dashboard; return {condition}; }}", timeout=timeout * 1000
         )
 
+    def wait_subscribed(self, timeout: float = 15) -> None:
+        """Wait until the room is joined: the sub has an offset, live events follow from here."""
+        self.page.wait_for_function("() => window.sub.offset !== undefined", timeout=timeout * 1000)
+
     def wait_connected(self, times: int = 1, timeout: float = 15) -> None:
         """Wait until the client reached ``connected`` ``times`` times."""
         self.wait(f"d.states.filter((s) => s.state === 'connected').length >= {times}", timeout)
