@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from shared.embedded import RedisServer, start_postgres
+from shared.settings import port_of
 
 SERVICES = ("intake", "backoffice", "notifier")
 DATA_DIR = Path(".data")
@@ -53,10 +54,13 @@ def run_all(data_dir: Path) -> int:
         redis_server = RedisServer(data_dir / "redis", persistent=True).start()
         env["REDIS_URL"] = redis_server.url
         print(f"embedded Redis: {env['REDIS_URL']}", file=sys.stderr)
+    # The console's "Development sign-in" (no token needed): for make run only, on loopback.
+    env.setdefault("CONSOLE_DEV_LOGIN", "1")
     children: list[subprocess.Popen[bytes]] = []
     try:
         subprocess.run(_command("migrate"), env=env, check=True)
         children.extend(subprocess.Popen(_command("serve", name), env=env) for name in SERVICES)
+        print(_welcome(env), file=sys.stderr, flush=True)
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
         while all(child.poll() is None for child in children):
             try:
@@ -76,3 +80,20 @@ def run_all(data_dir: Path) -> int:
                 child.kill()
         if redis_server is not None:
             redis_server.stop()
+
+
+def _welcome(env: dict[str, str]) -> str:
+    """What a newcomer opens in a browser once everything is up."""
+    intake, backoffice = port_of("intake", env), port_of("backoffice", env)
+    sign_in = (
+        'choose "Development sign-in" (any user id, merchant m1)'
+        if env["CONSOLE_DEV_LOGIN"] == "1"
+        else "paste a token from `.venv/bin/inquiries token --sub me --merchant m1`"
+    )
+    return (
+        "\nSales Inquiries is starting; open in a browser:\n"
+        f"  staff console  http://127.0.0.1:{backoffice}/console/  — {sign_in}\n"
+        f"  inquiry form   http://127.0.0.1:{intake}/v1/form?merchant_id=m1  — submit a lead,"
+        " watch it arrive in the console\n"
+        "Ctrl-C stops everything.\n"
+    )

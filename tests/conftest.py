@@ -88,6 +88,14 @@ def redis_url(tmp_root: Path) -> Iterator[str]:
     server.remove()
 
 
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A Redis server of this test alone, which it may empty, stop, restart or snapshot."""
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.remove()
+
+
 @pytest.fixture(scope="session")
 def stream_key(run_id: str) -> str:
     """This session's event stream (a shared Redis may hold other sessions' streams)."""

@@ -5,22 +5,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from shared.embedded import RedisServer
 from tests.deploy.conftest import Manifest
 from tests.support import ServiceProcess, wait_for
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    """A Redis server this test stops."""
-    server = RedisServer(tmp_path / "redis").start()
-    yield server
-    server.remove()
 
 
 def healthcheck(compose: Manifest, service: str, port: int) -> int:

@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
-import pytest
 import redis
 
 from shared.embedded import RedisServer
 from tests.support import Database, ServiceProcess, inquiry_body, stream_entries, wait_for
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    """A Redis server this test may stop and start again on the same port."""
-    server = RedisServer(tmp_path / "redis").start()
-    yield server
-    server.remove()
 
 
 def test_submits_survive_a_redis_outage_and_are_published_after_it(

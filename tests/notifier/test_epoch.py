@@ -6,7 +6,6 @@ import asyncio
 import os
 import signal
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,14 +19,6 @@ from tests.support import ServiceProcess, wait_for
 
 KEY = "events"
 SERVICE_RESTART = 1012
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    """A Redis this test may restart (RDB snapshots only when asked: ``SAVE``)."""
-    server = RedisServer(tmp_path / "redis").start()
-    yield server
-    server.remove()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -26,14 +25,6 @@ def notifier(base_env: dict[str, str]) -> Iterator[ServiceProcess]:
     service = ServiceProcess("notifier", notifier_env(base_env)).start()
     yield service
     service.stop()
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    """A Redis this test may empty or restart."""
-    server = RedisServer(tmp_path / "redis").start()
-    yield server
-    server.remove()
 
 
 @pytest.fixture
