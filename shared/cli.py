@@ -12,6 +12,7 @@ from pathlib import Path
 
 from shared.settings import (
     AuthSettings,
+    ConsoleSettings,
     DatabaseSettings,
     IntakeSettings,
     LogSettings,
@@ -44,6 +45,8 @@ def _validate_settings(service: str) -> None:
 def serve(service: str, port: int | None, host: str) -> None:
     """Run one service under uvicorn until stopped."""
     _validate_settings(service)
+    if service == "backoffice":
+        ConsoleSettings.from_env().require_loopback(host)
     bound = port_of(service) if port is None else port
     if service == "notifier":
         # Fan-out measured faster, and idle sockets lighter, without the ASGI layer (bench/).

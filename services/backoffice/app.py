@@ -9,9 +9,10 @@ from litestar.di import Provide
 from litestar.openapi.spec import SecurityScheme
 
 from services.backoffice.auth import provide_merchant, provide_principal
+from services.backoffice.console.controllers import console_routes
 from services.backoffice.inquiries.controllers import InquiryController, LabelsController
 from shared.runtime import Runtime, create_http_app
-from shared.settings import AuthSettings
+from shared.settings import AuthSettings, ConsoleSettings
 
 
 def create_app() -> Litestar:
@@ -26,7 +27,7 @@ def create_app() -> Litestar:
 
     app = create_http_app(
         "backoffice",
-        [InquiryController, LabelsController],
+        [InquiryController, LabelsController, *console_routes(ConsoleSettings.from_env())],
         dependencies=dependencies,
         security={"BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")},
     )
