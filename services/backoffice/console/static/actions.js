@@ -65,7 +65,8 @@ export function actionBar(ctx, id, slot, { onDone, onProblem, onEdit }) {
 
   function loseForm() {
     const chosen = reason.value;
-    reason.replaceChildren(
+    replace(
+      reason,
       h("option", { value: "" }, t("chooseReason")),
       codes("lost_reasons").map((code) => h("option", { value: code, selected: code === chosen }, label("lost_reasons", code))),
     );

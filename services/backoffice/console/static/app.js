@@ -25,10 +25,10 @@ const state = {
   /** @type {import("./session.js").Session | null} */ session: null,
   /** @type {Api | null} */ api: null,
   /** @type {{close: () => void} | null} */ live: null,
-  liveText: "",
+  /** @type {"liveConnecting" | "liveOn" | "liveOff" | "liveUnavailable"} */ liveState: "liveConnecting",
   /** Inquiries that arrived live and are not opened yet in this console (the title's count). */
   unseen: new Set(),
-  /** @type {{onEvent: Function, reload: Function, redraw: Function} | null} */ inbox: null,
+  /** @type {ReturnType<typeof mountInbox> | null} */ inbox: null,
   /** @type {{id: string, onEvent: Function, reload: Function} | null} */ detail: null,
 };
 
@@ -40,6 +40,8 @@ function context() {
     me: session.claims.sub,
     can: (/** @type {string} */ permission) => can(session, permission),
     unseen: state.unseen,
+    /** The detail loaded a fresher copy: the inbox row shows it too. */
+    changed: (/** @type {any} */ inquiry) => state.inbox?.update(inquiry),
     /** @param {string} id */
     seen(id) {
       state.unseen.delete(id);
@@ -82,6 +84,7 @@ function merchantSelect() {
 }
 
 function drawChrome() {
+  replace(/** @type {HTMLElement} */ (document.getElementById("brand")), t("title"));
   if (!state.session) {
     nav.hidden = true;
     replace(tools, languageSelect());
@@ -97,7 +100,7 @@ function drawChrome() {
   );
   replace(
     tools,
-    h("span", { class: "live", id: "live-state" }, state.liveText),
+    h("span", { class: "live", id: "live-state" }, t(state.liveState)),
     merchantSelect(),
     languageSelect(),
     h("span", { class: "who" }, state.session.claims.name ?? state.session.claims.sub),
@@ -155,16 +158,16 @@ function onLiveEvent(event) {
   if (state.detail?.id === event.data.id) state.detail.onEvent(kind, event.data);
 }
 
-/** @param {string} text */
-function showLiveState(text) {
-  state.liveText = text;
+/** @param {"liveConnecting" | "liveOn" | "liveOff" | "liveUnavailable"} key */
+function showLiveState(key) {
+  state.liveState = key;
   const badge = document.getElementById("live-state");
-  if (badge) badge.textContent = text;
+  if (badge) badge.textContent = t(key);
 }
 
 function startLiveUpdates() {
   const session = /** @type {import("./session.js").Session} */ (state.session);
-  showLiveState(t("liveConnecting"));
+  showLiveState("liveConnecting");
   startLive({
     room: `inquiries:${session.merchant}`,
     async getToken() {
@@ -179,14 +182,14 @@ function startLiveUpdates() {
     },
     onState(liveState, detail) {
       if (liveState === "closed" && detail?.reason === "unauthorized") return signOut(detail.reason);
-      showLiveState(t(liveState === "connected" ? "liveOn" : liveState === "connecting" ? "liveConnecting" : "liveOff"));
+      showLiveState(liveState === "connected" ? "liveOn" : liveState === "connecting" ? "liveConnecting" : "liveOff");
     },
   })
     .then((live) => {
       if (state.session === session) state.live = live;
       else live.close(); // signed out (or switched merchant) while the client loaded
     })
-    .catch(() => showLiveState(t("liveUnavailable")));
+    .catch(() => showLiveState("liveUnavailable"));
 }
 
 function stopLiveUpdates() {

@@ -80,6 +80,7 @@ export function mountDetail(pane, ctx, id) {
     try {
       const [one, events] = await Promise.all([ctx.api.get(id), ctx.api.events(id)]);
       current = one;
+      ctx.changed(one.inquiry);
       replace(activity, events.length ? events.map(activityItem) : h("li", {}, t("noActivity")));
       draw();
     } catch (error) {

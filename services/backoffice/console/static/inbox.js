@@ -143,6 +143,12 @@ export function mountInbox(pane, ctx) {
       }
     },
     reload: () => load(false),
+    /** Show a fresher copy of a listed inquiry. */
+    update(inquiry) {
+      if (!items.has(inquiry.id)) return;
+      items.set(inquiry.id, inquiry);
+      draw();
+    },
     redraw: draw,
   };
 }
