@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 import jwt
 import msgspec
@@ -24,10 +24,14 @@ class InquiryPermissions(StrEnum):
     DELETE = "inquiry.delete"
 
 
+# The staff id is stored in ``assignee_id`` / ``actor_id`` columns of this width.
+MAX_SUB_LENGTH = 128
+
+
 class Principal(msgspec.Struct, frozen=True):
     """Who is calling, until when, and what they may do for which merchant."""
 
-    sub: str
+    sub: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_SUB_LENGTH)]
     name: str | None
     exp: int
     perms: dict[str, list[str]]
@@ -48,8 +52,10 @@ def decode_token(token: str, settings: AuthSettings) -> Principal:
         keys = {"HS256": settings.jwt_secret}
         if settings.jwt_public_key:
             keys["RS256"] = settings.jwt_public_key
-        if algorithm not in keys:
-            raise Unauthorized(f"invalid token: algorithm {algorithm!r} is not accepted")
+        # A list or object here is a hostile header, not an algorithm (and is unhashable).
+        if not isinstance(algorithm, str) or algorithm not in keys:
+            shown = algorithm if isinstance(algorithm, str) else type(algorithm).__name__
+            raise Unauthorized(f"invalid token: algorithm {shown[:20]!r} is not accepted")
         claims = jwt.decode(
             token,
             keys[algorithm],
@@ -71,6 +77,9 @@ def decode_token(token: str, settings: AuthSettings) -> Principal:
         raise Unauthorized(f"invalid token: {exc}") from exc
     except msgspec.ValidationError as exc:
         raise Unauthorized(f"invalid token claims: {exc}") from exc
+    except (TypeError, ValueError, KeyError) as exc:
+        # A header or claim of a type PyJWT does not expect: still just a bad token.
+        raise Unauthorized("invalid token: malformed") from exc
 
 
 def mint_token(

@@ -228,7 +228,8 @@ class NotifierSettings(msgspec.Struct, frozen=True, rename="upper"):
             "NOTIFIER_MAX_SUBSCRIPTIONS", self.notifier_max_subscriptions >= 1, "must be at least 1"
         )
         _require("NOTIFIER_BLOCK_MS", 100 <= self.notifier_block_ms <= 60_000, "must be 100-60000")
-        _require("NOTIFIER_READ_COUNT", self.notifier_read_count >= 1, "must be at least 1")
+        # At most STREAM_MAXLEN's minimum: a trim gap then always shows as a full batch.
+        _require("NOTIFIER_READ_COUNT", 1 <= self.notifier_read_count <= 1000, "must be 1-1000")
         _require(
             "NOTIFIER_CLOSE_TIMEOUT_SECONDS",
             0 < self.notifier_close_timeout_seconds <= 60,

@@ -101,3 +101,55 @@ def test_backoffice_accepts_rs256_tokens(
         assert refused.status_code == 401
     finally:
         backoffice.stop()
+
+
+def _raw_token(header: object, claims: object) -> str:
+    """A token whose header and claims may be any JSON at all (signed with the secret)."""
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    signing_input = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(claims).encode())}"
+    signature = hmac.new(JWT_SECRET.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{b64(signature)}"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"alg": ["HS256"], "typ": "JWT"},
+        {"alg": {"HS256": 1}},
+        {"alg": 256},
+        {"alg": None},
+        {"typ": "JWT"},
+        {"alg": "HS256", "kid": ["a"]},
+        ["HS256"],
+        "HS256",
+    ],
+)
+def test_a_malformed_header_is_unauthorized(settings: AuthSettings, header: object) -> None:
+    with pytest.raises(Unauthorized):
+        decode_token(_raw_token(header, _claims()), settings)
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        _claims(sub="x" * 129),
+        _claims(sub=""),
+        _claims(sub=["u1"]),
+        _claims(perms=["m1"]),
+        _claims(perms={"m1": "inquiry.find"}),
+        _claims(name={"first": "Ann"}),
+        _claims(exp="tomorrow"),
+        ["u1"],
+    ],
+)
+def test_malformed_claims_are_unauthorized(settings: AuthSettings, claims: object) -> None:
+    with pytest.raises(Unauthorized):
+        decode_token(_raw_token({"alg": "HS256", "typ": "JWT"}, claims), settings)
+
+
+def test_a_sub_of_128_characters_is_accepted(settings: AuthSettings) -> None:
+    token = _raw_token({"alg": "HS256", "typ": "JWT"}, _claims(sub="x" * 128))
+    assert decode_token(token, settings).sub == "x" * 128

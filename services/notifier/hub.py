@@ -75,6 +75,11 @@ class Hub:
         self.reader: StreamReader | None = None
 
     @property
+    def epoch(self) -> str | None:
+        """The stream incarnation the reader follows (``None`` before Redis was reached)."""
+        return self.reader.epoch if self.reader else None
+
+    @property
     def position(self) -> str:
         """Everything up to this ID was dispatched; everything after it will be."""
         return self.reader.position if self.reader and self.reader.position else ZERO
@@ -119,7 +124,14 @@ class Hub:
         await self.reader.caught_up(newest, catch_up_seconds)
 
     async def subscribe(
-        self, sink: Sink, room: Room, since: str | None, *, catch_up_seconds: float, batch: int
+        self,
+        sink: Sink,
+        room: Room,
+        since: str | None,
+        epoch: str | None = None,
+        *,
+        catch_up_seconds: float,
+        batch: int,
     ) -> None:
         """Join ``room``: reply ``subscribed``, replay after ``since`` if provable, then live."""
         self.remove(sink, room)
@@ -127,23 +139,26 @@ class Hub:
         sub = Subscription(sink, room)
         if since is None:
             self._add(sub)
-            sink.offer(encode(Subscribed(room.name, self.position)))
+            sink.offer(encode(Subscribed(room.name, self.position, self.epoch)))
             return
         try:
             recovered = since == ZERO or await self.stream.holds(since)
         except Exception:
             recovered = False  # continuity cannot be proven without Redis
+        # Offsets of another incarnation of the stream prove nothing about this one.
+        current = self.epoch
+        recovered = recovered and current is not None and epoch in (None, current)
         # No await from here until the replay starts: ``until`` and membership are one instant,
         # so every event is either at or below ``until`` (replayed) or above it (live).
         until = self.position
         if not recovered:
             self._add(sub)
-            sink.offer(encode(Subscribed(room.name, until, recovered=False)))
+            sink.offer(encode(Subscribed(room.name, until, current, recovered=False)))
             return
         sub.pending = deque()
         sub.floor = id_key(since)
         self._add(sub)
-        sink.offer(encode(Subscribed(room.name, until, recovered=True)))
+        sink.offer(encode(Subscribed(room.name, until, current, recovered=True)))
         async for entries in self.stream.between(since, until, batch):
             for entry in entries:
                 if room.name in entry.rooms:

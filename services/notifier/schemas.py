@@ -17,10 +17,11 @@ class Auth(msgspec.Struct, tag_field="op", tag="auth", frozen=True):
 
 
 class Subscribe(msgspec.Struct, tag_field="op", tag="subscribe", frozen=True):
-    """Join a room, optionally replaying what followed ``since``."""
+    """Join a room, optionally replaying what followed ``since`` (in stream ``epoch``)."""
 
     room: str
     since: str | None = None
+    epoch: str | None = None
 
 
 class Unsubscribe(msgspec.Struct, tag_field="op", tag="unsubscribe", frozen=True):
@@ -43,10 +44,14 @@ class Ready(msgspec.Struct, tag_field="op", tag="ready", frozen=True):
 
 
 class Subscribed(msgspec.Struct, tag_field="op", tag="subscribed", frozen=True, omit_defaults=True):
-    """The room is joined; live events after ``offset`` follow (``recovered`` only with since)."""
+    """The room is joined; live events after ``offset`` follow (``recovered`` only with since).
+
+    ``epoch`` names the stream's incarnation; it is absent only while Redis was never reached.
+    """
 
     room: str
     offset: str
+    epoch: str | None = None
     recovered: bool | None = None
 
 

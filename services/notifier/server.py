@@ -25,6 +25,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.protocol import State
 
+from services.notifier.assets import CLIENT_PATH, asset_response, load_client
 from services.notifier.service import Notifier
 from services.notifier.session import Disconnected
 from shared.logging import configure_logging
@@ -99,6 +100,7 @@ class NotifierServer:
 
     def __init__(self, notifier: Notifier) -> None:
         self.notifier = notifier
+        self.client_js = load_client()
 
     async def handle(self, conn: ServerConnection) -> None:
         """One WebSocket on ``/v1/ws``: the token comes in the first message, never in the URL."""
@@ -119,6 +121,8 @@ class NotifierServer:
             response = _json(200 if ok else 503, body)
         elif path == "/metrics":
             response = _response(200, generate_latest(REGISTRY), CONTENT_TYPE_LATEST)
+        elif path == CLIENT_PATH:
+            response = asset_response(self.client_js, request.headers.get("If-None-Match"))
         else:
             response = _json(404, {"status_code": 404, "detail": "Not Found"})
         log.info(

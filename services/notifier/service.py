@@ -8,7 +8,7 @@ import contextlib
 import structlog
 
 from services.notifier.hub import Hub
-from services.notifier.session import GOING_AWAY, Session, Transport
+from services.notifier.session import GOING_AWAY, SERVICE_RESTART, Session, Transport
 from services.notifier.stream import Stream, StreamReader
 from shared.redis import answers, create_redis
 from shared.settings import AuthSettings, NotifierSettings, RedisSettings
@@ -37,6 +37,7 @@ class Notifier:
             self.stream,
             self.blocking,
             self.hub.dispatch,
+            self.reset,
             block_ms=settings.notifier_block_ms,
             count=settings.notifier_read_count,
         )
@@ -59,6 +60,11 @@ class Notifier:
             self.sessions.discard(session)
             if not self.sessions:
                 self._idle.set()
+
+    def reset(self, reason: str) -> None:
+        """The stream was reset or read with a gap: every client resumes with ``since``."""
+        for session in list(self.sessions):
+            session.shut(SERVICE_RESTART, reason[:120])
 
     async def redis_ok(self) -> bool:
         """Redis answers PING within a second."""

@@ -38,6 +38,7 @@ UNAUTHORIZED = 4001
 TOO_SLOW = 4008
 GOING_AWAY = 1001
 INTERNAL = 1011
+SERVICE_RESTART = 1012
 
 
 class Disconnected(Exception):
@@ -85,6 +86,8 @@ class Session:
         self._space: asyncio.Future[None] | None = None  # replay waits here for outbox room
         self._reader: asyncio.Task[Any] | None = None  # set while the read loop may be cancelled
         self._interrupted = False
+        self.principal: Principal | None = None
+        self._expiry: asyncio.TimerHandle | None = None
 
     # --- Sink (what the hub calls) ---------------------------------------------------------
 
@@ -166,18 +169,47 @@ class Session:
 
     async def _serve(self, principal: Principal) -> None:
         metrics.CONNECTIONS.inc()
-        # A timer, not a sleeping task per socket.
-        expiry = asyncio.get_running_loop().call_later(
-            max(0.0, principal.exp - time.time()), self.shut, UNAUTHORIZED, "token expired"
-        )
+        self._grant(principal)
         try:
             self.offer(encode(Ready()))
-            await self._read(principal)
+            await self._read()
         finally:
-            expiry.cancel()
+            if self._expiry is not None:
+                self._expiry.cancel()
             for room in self.rooms.values():
                 self.hub.remove(self, room)
             metrics.CONNECTIONS.dec()
+
+    def _grant(self, principal: Principal) -> None:
+        """Act as ``principal`` until its ``exp`` (a timer, not a sleeping task per socket)."""
+        self.principal = principal
+        if self._expiry is not None:
+            self._expiry.cancel()
+        self._expiry = asyncio.get_running_loop().call_later(
+            max(0.0, principal.exp - time.time()), self.shut, UNAUTHORIZED, "token expired"
+        )
+
+    def _refresh(self, token: str) -> None:
+        """SPEC §8 token refresh: the new token replaces the old; rooms it does not cover go."""
+        current = self.principal
+        try:
+            principal = decode_token(token, self.auth)
+        except Unauthorized as exc:
+            log.info("refresh refused", reason=str(exc)[:200])
+            self.shut(UNAUTHORIZED, "unauthorized")
+            return
+        if current is None or principal.sub != current.sub:
+            log.info("refresh refused", reason="token of another subject")
+            self.shut(UNAUTHORIZED, "unauthorized")
+            return
+        self._grant(principal)
+        self.offer(encode(Ready()))
+        for name, room in list(self.rooms.items()):
+            needed = _needed(room)
+            if not principal.can(room.merchant_id, needed):
+                del self.rooms[name]
+                self.hub.remove(self, room)
+                self.offer(encode(Error("forbidden", detail=f"needs {needed.value}", room=name)))
 
     async def _close(self) -> None:
         if self.close_code is None:
@@ -221,7 +253,7 @@ class Session:
             if asyncio.current_task() is self._writer:
                 self._writer = None
 
-    async def _read(self, principal: Principal) -> None:
+    async def _read(self) -> None:
         try:
             while not self._done:
                 raw = await self.transport.receive()
@@ -230,37 +262,35 @@ class Session:
                 except msgspec.DecodeError as exc:
                     self.offer(encode(Error("bad_request", detail=str(exc)[:200])))
                     continue
-                await self._handle(message, principal)
+                await self._handle(message)
         except Disconnected:
             return
         except Exception:
             log.exception("session failed")
             self.shut(INTERNAL, "internal error")
 
-    async def _handle(self, message: object, principal: Principal) -> None:
+    async def _handle(self, message: object) -> None:
         if isinstance(message, Ping):
             self.offer(encode(Pong()))
         elif isinstance(message, Subscribe):
-            await self._subscribe(message, principal)
+            await self._subscribe(message)
+        elif isinstance(message, Auth):
+            self._refresh(message.token)
         elif isinstance(message, Unsubscribe):
             room = self.rooms.pop(message.room, None)
             if room is not None:
                 self.hub.remove(self, room)
             self.offer(encode(Unsubscribed(message.room)))
-        else:
-            self.offer(encode(Error("bad_request", detail="already authenticated")))
 
-    async def _subscribe(self, message: Subscribe, principal: Principal) -> None:
+    async def _subscribe(self, message: Subscribe) -> None:
         name = message.room
         room = parse_room(name)
         if room is None:
             detail = "room must be inquiries:{merchant} or inquiries:{merchant}:{inquiry_id}"
             self.offer(encode(Error("bad_request", detail=detail, room=name)))
             return
-        needed = (
-            InquiryPermissions.FIND if room.inquiry_id is None else InquiryPermissions.FIND_BY_ID
-        )
-        if not principal.can(room.merchant_id, needed):
+        needed = _needed(room)
+        if self.principal is None or not self.principal.can(room.merchant_id, needed):
             self.offer(encode(Error("forbidden", detail=f"needs {needed.value}", room=name)))
             return
         if message.since is not None and parse_id(message.since) is None:
@@ -275,6 +305,12 @@ class Session:
             self,
             room,
             message.since,
+            message.epoch,
             catch_up_seconds=2.0,
             batch=self.settings.notifier_read_count,
         )
+
+
+def _needed(room: Room) -> InquiryPermissions:
+    """The permission a room needs: SPEC §8."""
+    return InquiryPermissions.FIND if room.inquiry_id is None else InquiryPermissions.FIND_BY_ID

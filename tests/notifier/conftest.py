@@ -24,10 +24,13 @@ AUTH = AuthSettings(jwt_secret=JWT_SECRET)
 ALL_PERMS = [p.value for p in InquiryPermissions]
 
 
-def token(merchant: str, perms: list[str] | None = None, ttl: int = 3600) -> str:
-    """A token for one merchant (every permission unless ``perms``)."""
+def token(
+    merchant: str, perms: list[str] | None = None, ttl: int = 3600, sub: str | None = None
+) -> str:
+    """A token for one merchant (every permission unless ``perms``), its user ``u-{merchant}``."""
     chosen = ALL_PERMS if perms is None else perms
-    return mint_token(AUTH, sub="u1", merchant_id=merchant, perms=chosen, ttl_seconds=ttl)
+    user = sub or f"u-{merchant}"
+    return mint_token(AUTH, sub=user, merchant_id=merchant, perms=chosen, ttl_seconds=ttl)
 
 
 def make_event(merchant: str, inquiry_id: uuid.UUID | None = None, **data: Any) -> Event:
@@ -81,11 +84,15 @@ class Client:
         result: dict[str, Any] = json.loads(raw)
         return result
 
-    async def subscribe(self, room: str, since: str | None = None) -> dict[str, Any]:
+    async def subscribe(
+        self, room: str, since: str | None = None, epoch: str | None = None
+    ) -> dict[str, Any]:
         """Subscribe and return the ``subscribed`` reply."""
         message: dict[str, Any] = {"op": "subscribe", "room": room}
         if since is not None:
             message["since"] = since
+        if epoch is not None:
+            message["epoch"] = epoch
         await self.send(message)
         reply = await self.recv()
         assert reply["op"] == "subscribed", reply

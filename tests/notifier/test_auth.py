@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
+import hmac
 import json
 import time
 from collections.abc import Callable
@@ -17,7 +19,7 @@ from tests.notifier.conftest import Client, merchant, token
 from tests.support import ServiceProcess
 
 
-def _b64(data: dict[str, object]) -> str:
+def _b64(data: object) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
 
@@ -101,3 +103,26 @@ async def test_each_room_kind_needs_its_permission(notifier: ServiceProcess) -> 
     await only_by_id.send({"op": "subscribe", "room": f"inquiries:{m}"})
     assert (await only_by_id.recv())["code"] == "forbidden"
     await asyncio.gather(only_find.close(), only_by_id.close())
+
+
+def _signed(header: object, m: str) -> str:
+    """A token signed with the right secret whose header is whatever an attacker chose."""
+    signing_input = f"{_b64(header)}.{_b64(_claims(m, int(time.time()) + 60))}"
+    signature = hmac.new(JWT_SECRET.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
+
+
+@pytest.mark.parametrize("header", [{"alg": ["HS256"]}, {"alg": {"x": 1}}, ["HS256"], {"alg": 7}])
+async def test_a_hostile_header_closes_4001_and_leaks_nothing_to_the_log(
+    notifier: ServiceProcess, header: object
+) -> None:
+    logged_before = notifier.log.stat().st_size
+    hostile = _signed(header, merchant())
+    client = await Client.open(notifier.port)
+    await client.send({"op": "auth", "token": hostile})
+    assert await _closed_code(client) == 4001
+    await asyncio.sleep(0.3)  # let the process write whatever it logs about it
+    logged = notifier.log.read_bytes()[logged_before:].decode(errors="replace")
+    assert JWT_SECRET not in logged
+    assert hostile.split(".")[1] not in logged
+    assert "Traceback" not in logged
