@@ -19,6 +19,7 @@ from shared.settings import (
     NotifierSettings,
     RedisSettings,
     SettingsError,
+    SlaSettings,
     port_of,
 )
 
@@ -36,6 +37,8 @@ def _validate_settings(service: str) -> None:
         loaders.append(DatabaseSettings.from_env)
     if service == "intake":
         loaders.append(IntakeSettings.from_env)
+    if service != "notifier":
+        loaders.append(SlaSettings.from_env)
     if service == "notifier":
         loaders.append(NotifierSettings.from_env)
     for load in loaders:

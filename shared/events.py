@@ -23,6 +23,7 @@ class Topic(StrEnum):
     UPDATED = _PREFIX + "updated"
     DELETED = _PREFIX + "deleted"
     RESTORED = _PREFIX + "restored"
+    OVERDUE = _PREFIX + "overdue"
 
 
 INQUIRY_SUBMITTED = Topic.SUBMITTED

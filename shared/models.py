@@ -1,4 +1,4 @@
-"""Database tables: inquiries, their audit events, the outbox and idempotency keys."""
+"""Database tables: inquiries, audit events, outbox, idempotency keys, merchant settings."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -32,6 +33,13 @@ NAMING = {
 }
 
 Timestamp = DateTime(timezone=True)
+
+
+#: The inquiries the overdue scan still has to look at (its partial index's predicate).
+OVERDUE_PENDING = (
+    "overdue_notified_at IS NULL AND status IN ('NEW', 'ASSIGNED') "
+    "AND deleted_at IS NULL AND NOT is_spam"
+)
 
 
 class Base(DeclarativeBase):
@@ -77,11 +85,34 @@ class Inquiry(Base):
     updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     deleted_at: Mapped[datetime | None] = mapped_column(Timestamp)
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    # Lead operations (SPEC §13): first-response deadline, the chain a repeat belongs to, and
+    # when the one overdue event was written (so no instance writes a second).
+    due_at: Mapped[datetime] = mapped_column(Timestamp)
+    duplicate_of: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("inquiries.id")
+    )
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
     __table_args__ = (
         # Keyset pagination walks (created_at, id) within one merchant.
         Index("ix_inquiries_merchant_created", "merchant_id", "created_at", "id"),
         Index("ix_inquiries_merchant_status", "merchant_id", "status"),
+        # The repeat lookup on every create: one index range per (merchant, email), only over
+        # the rows that can be linked to.
+        Index(
+            "ix_inquiries_repeat_lookup",
+            "merchant_id",
+            text("lower(email)"),
+            "created_at",
+            postgresql_where=text("deleted_at IS NULL AND NOT is_spam"),
+        ),
+        Index(
+            "ix_inquiries_duplicate_of",
+            "duplicate_of",
+            postgresql_where=text("duplicate_of IS NOT NULL"),
+        ),
+        # The overdue scan reads only open, live, not yet notified inquiries, by deadline.
+        Index("ix_inquiries_overdue_scan", "due_at", postgresql_where=text(OVERDUE_PENDING)),
     )
 
 
@@ -129,7 +160,25 @@ class IdempotencyKey(Base):
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
 
 
+class MerchantSettings(Base):
+    """A merchant's own lead-operations settings; merchants without a row use the defaults."""
+
+    __tablename__ = "merchant_settings"
+
+    merchant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    first_response_target_seconds: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    updated_by: Mapped[str | None] = mapped_column(String(128))
+
+    __table_args__ = (
+        CheckConstraint(
+            "first_response_target_seconds BETWEEN 60 AND 604800", name="first_response_target"
+        ),
+    )
+
+
 # Core handles on the tables for the hot insert paths (the ORM's bulk machinery costs more).
 INQUIRIES = cast(Table, Inquiry.__table__)
 INQUIRY_EVENTS = cast(Table, InquiryEvent.__table__)
 OUTBOX = cast(Table, OutboxEntry.__table__)
+MERCHANT_SETTINGS = cast(Table, MerchantSettings.__table__)

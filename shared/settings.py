@@ -282,6 +282,24 @@ class ConsoleSettings(msgspec.Struct, frozen=True, rename="upper"):
         return _load(cls, environ)
 
 
+class SlaSettings(msgspec.Struct, frozen=True, rename="upper"):
+    """The first-response target of merchants that have not set their own (SPEC §13)."""
+
+    sla_first_response_seconds: int = 3600
+
+    def __post_init__(self) -> None:
+        _require(
+            "SLA_FIRST_RESPONSE_SECONDS",
+            60 <= self.sla_first_response_seconds <= 604_800,
+            "must be 60-604800 seconds",
+        )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> SlaSettings:
+        """Read and validate from the environment."""
+        return _load(cls, environ)
+
+
 def port_of(service: str, environ: Mapping[str, str] | None = None) -> int:
     """The configured port of ``service`` (``INTAKE_PORT``, ``BACKOFFICE_PORT``, …)."""
     defaults = {"intake": 8001, "backoffice": 8002, "notifier": 8003}

@@ -17,6 +17,7 @@ from uuid_utils.compat import uuid7
 from shared import outbox
 from shared.events import INQUIRY_SUBMITTED, Event, SubmittedData
 from shared.inquiries import repository
+from shared.leads.service import Lead, resolve
 
 
 class CreatedInquiry(msgspec.Struct, frozen=True):
@@ -99,6 +100,20 @@ _OPTIONAL: dict[str, Any] = dict.fromkeys(
 
 async def store(session: AsyncSession, inquiries: list[NewInquiry]) -> None:
     """Write prepared inquiries in the caller's transaction: all of them or none."""
+    leads = [
+        Lead(
+            i.created.id,
+            i.row["merchant_id"],
+            i.row["email"],
+            i.created.created_at,
+            i.row["is_spam"],
+        )
+        for i in inquiries
+    ]
+    for inquiry, facts in zip(inquiries, await resolve(session, leads), strict=True):
+        inquiry.row.update(due_at=facts.due_at, duplicate_of=facts.duplicate_of)
+        if inquiry.event is not None:
+            inquiry.event.data["duplicate_of"] = msgspec.to_builtins(facts.duplicate_of)
     await repository.insert_inquiries(session, [i.row for i in inquiries])
     await repository.insert_audit_events(session, [i.audit for i in inquiries])
     await outbox.enqueue(session, *(i.event for i in inquiries if i.event is not None))

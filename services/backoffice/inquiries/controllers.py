@@ -8,12 +8,14 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.di import Provide
 from litestar.exceptions import ValidationException
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.backoffice.auth import authorize, requires
 from services.backoffice.inquiries import actions, edits, service
+from services.backoffice.inquiries.filters import provide_filters
 from services.backoffice.inquiries.repository import Filters
 from services.backoffice.inquiries.schemas import (
     AssignBody,
@@ -28,6 +30,7 @@ from services.backoffice.inquiries.schemas import (
     StatsOut,
     inquiry_out,
 )
+from services.backoffice.reports.schemas import Interval
 from shared.auth import InquiryPermissions as P
 from shared.auth import Principal
 from shared.errors import FieldError
@@ -35,9 +38,8 @@ from shared.inquiries.labels import (
     LOST_REASON_LABELS,
     STATUS_LABELS,
     TYPE_LABELS,
-    InquiryType,
-    Status,
 )
+from shared.leads.labels import FIELD_LABELS, TOPIC_LABELS
 from shared.models import Inquiry
 from shared.web import ErrorBody, error_response
 
@@ -73,47 +75,24 @@ class InquiryController(Controller):
     path = "/v1/inquiries"
     tags = ["inquiries"]
     guards = [authorize]
+    dependencies = {"filters": Provide(provide_filters, sync_to_thread=False)}
     exception_handlers = {ValidationException: _validation_error}
 
     @get("/", opt=requires(P.FIND), summary="List inquiries (keyset pagination)")
     async def find(
         self,
         session: AsyncSession,
-        merchant: str,
-        status: Status | None = None,
-        assignee_id: str | None = None,
-        type: InquiryType | None = None,
-        q: Annotated[str | None, Parameter(max_length=200)] = None,
-        created_after: datetime | None = None,
-        created_before: datetime | None = None,
-        include_spam: bool = False,
+        filters: Filters,
         sort: Literal["created_at", "-created_at"] = "-created_at",
         limit: Annotated[int, Parameter(ge=1, le=100)] = 50,
         cursor: Annotated[str | None, Parameter(max_length=200)] = None,
     ) -> InquiryPage:
         """Inquiries of the merchant, newest first unless ``sort=created_at``; spam hidden."""
-        filters = Filters(
-            merchant, status, assignee_id, type, q, created_after, created_before, include_spam
-        )
         return await service.find(session, filters, sort=sort, limit=limit, cursor=cursor)
 
     @get("/count", opt=requires(P.COUNT), summary="Count inquiries")
-    async def count(
-        self,
-        session: AsyncSession,
-        merchant: str,
-        status: Status | None = None,
-        assignee_id: str | None = None,
-        type: InquiryType | None = None,
-        q: Annotated[str | None, Parameter(max_length=200)] = None,
-        created_after: datetime | None = None,
-        created_before: datetime | None = None,
-        include_spam: bool = False,
-    ) -> CountOut:
+    async def count(self, session: AsyncSession, filters: Filters) -> CountOut:
         """How many inquiries match the same filters as the listing."""
-        filters = Filters(
-            merchant, status, assignee_id, type, q, created_after, created_before, include_spam
-        )
         return await service.count(session, filters)
 
     @get("/stats", opt=requires(P.COUNT), summary="Counts, time to first reply, conversion")
@@ -123,10 +102,11 @@ class InquiryController(Controller):
         merchant: str,
         created_from: Annotated[datetime | None, Parameter(query="from")] = None,
         created_to: Annotated[datetime | None, Parameter(query="to")] = None,
+        interval: Interval | None = None,
     ) -> StatsOut:
-        """Over inquiries created in [from, to) (spam excluded)."""
+        """Over inquiries created in [from, to) (spam excluded); ``interval`` adds ``series``."""
         filters = Filters(merchant, created_after=created_from, created_before=created_to)
-        return await service.stats(session, filters)
+        return await service.stats(session, filters, interval)
 
     @get("/{inquiry_id:uuid}", opt=requires(P.FIND_BY_ID), summary="One inquiry, with its ETag")
     async def get_one(
@@ -239,5 +219,11 @@ class LabelsController(Controller):
 
     @get("/", sync_to_thread=False, summary="Bilingual labels")
     def labels(self) -> LabelsOut:
-        """Statuses, types and lost reasons in English and Vietnamese."""
-        return LabelsOut(statuses=STATUS_LABELS, types=TYPE_LABELS, lost_reasons=LOST_REASON_LABELS)
+        """Statuses, types, lost reasons, event topics and §13 fields in English and Vietnamese."""
+        return LabelsOut(
+            statuses=STATUS_LABELS,
+            types=TYPE_LABELS,
+            lost_reasons=LOST_REASON_LABELS,
+            topics=TOPIC_LABELS,
+            fields=FIELD_LABELS,
+        )

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, func, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, and_, func, not_, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.models import Inquiry, InquiryEvent
@@ -25,13 +25,19 @@ class Filters(msgspec.Struct, frozen=True):
     created_after: datetime | None = None
     created_before: datetime | None = None
     include_spam: bool = False
+    overdue: bool | None = None
+    duplicate_of: uuid.UUID | None = None
+
+
+#: Still waiting for a first reply after its deadline (SPEC §13).
+OVERDUE = and_(Inquiry.status.in_(("NEW", "ASSIGNED")), Inquiry.due_at < func.now())
 
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
+def conditions(filters: Filters) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = [
         Inquiry.merchant_id == filters.merchant_id,
         Inquiry.deleted_at.is_(None),
@@ -52,6 +58,10 @@ def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
         where.append(Inquiry.created_at >= filters.created_after)
     if filters.created_before is not None:
         where.append(Inquiry.created_at < filters.created_before)
+    if filters.overdue is not None:
+        where.append(OVERDUE if filters.overdue else not_(OVERDUE))
+    if filters.duplicate_of is not None:
+        where.append(Inquiry.duplicate_of == filters.duplicate_of)
     return where
 
 
@@ -64,7 +74,7 @@ async def find_page(
     limit: int,
 ) -> Sequence[Inquiry]:
     """Up to ``limit`` inquiries after the keyset position ``after`` in (created_at, id) order."""
-    statement = select(Inquiry).where(*_conditions(filters))
+    statement = select(Inquiry).where(*conditions(filters))
     key = tuple_(Inquiry.created_at, Inquiry.id)
     if after is not None:
         statement = statement.where(key < tuple_(*after) if newest_first else key > tuple_(*after))
@@ -77,13 +87,13 @@ async def find_page(
 
 async def count(session: AsyncSession, filters: Filters) -> int:
     """How many inquiries match ``filters``."""
-    statement = select(func.count()).select_from(Inquiry).where(*_conditions(filters))
+    statement = select(func.count()).select_from(Inquiry).where(*conditions(filters))
     return int((await session.execute(statement)).scalar_one())
 
 
 async def stats(session: AsyncSession, filters: Filters) -> tuple[dict[str, int], Any, Any]:
     """Counts per status, and the median and p90 seconds from submit to first reply."""
-    where = _conditions(filters)
+    where = conditions(filters)
     counts = {
         row.status: int(row.n)
         for row in await session.execute(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import msgspec
 from msgspec import Meta
 
+from services.backoffice.reports.schemas import SlaOut, TrendBucket
 from shared.inquiries.labels import (
     LOST_REASON_LABELS,
     STATUS_LABELS,
@@ -63,10 +64,19 @@ class InquiryOut(msgspec.Struct, frozen=True):
     created_at: datetime
     updated_at: datetime
     version: int
+    due_at: datetime
+    overdue: bool
+    duplicate_of: uuid.UUID | None
     labels: InquiryLabels
 
 
-_FIELDS = [f for f in msgspec.structs.fields(InquiryOut) if f.name != "labels"]
+_COMPUTED = {"labels", "overdue"}
+_FIELDS = [f for f in msgspec.structs.fields(InquiryOut) if f.name not in _COMPUTED]
+
+
+def is_overdue(status: str, due_at: datetime) -> bool:
+    """Still waiting for a first reply after its deadline (SPEC §13)."""
+    return status in ("NEW", "ASSIGNED") and due_at < datetime.now(UTC)
 
 
 def inquiry_out(row: Inquiry) -> InquiryOut:
@@ -77,7 +87,7 @@ def inquiry_out(row: Inquiry) -> InquiryOut:
         type=TYPE_LABELS[row.type],
         lost_reason=LOST_REASON_LABELS.get(row.lost_reason) if row.lost_reason else None,
     )
-    return InquiryOut(**values, labels=labels)
+    return InquiryOut(**values, overdue=is_overdue(row.status, row.due_at), labels=labels)
 
 
 class InquiryPage(msgspec.Struct, frozen=True):
@@ -100,12 +110,15 @@ class FirstReply(msgspec.Struct, frozen=True):
     p90: float | None
 
 
-class StatsOut(msgspec.Struct, frozen=True):
-    """Counts per status, time to first reply and conversion over a period."""
+class StatsOut(msgspec.Struct, frozen=True, omit_defaults=True):
+    """Counts per status, time to first reply, conversion and SLA over a period; with an
+    ``interval``, the trend ``series`` too."""
 
     counts: dict[str, int]
     first_reply_seconds: FirstReply
     conversion_rate: float | None
+    sla: SlaOut
+    series: list[TrendBucket] | None = None
 
 
 class AuditEventOut(msgspec.Struct, frozen=True):
@@ -126,6 +139,8 @@ class LabelsOut(msgspec.Struct, frozen=True):
     statuses: dict[str, Label]
     types: dict[str, Label]
     lost_reasons: dict[str, Label]
+    topics: dict[str, Label]
+    fields: dict[str, Label]
 
 
 class AssignBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

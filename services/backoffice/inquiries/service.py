@@ -28,6 +28,8 @@ from services.backoffice.inquiries.schemas import (
     StatsOut,
     inquiry_out,
 )
+from services.backoffice.reports import service as reports
+from services.backoffice.reports.schemas import Interval
 from shared import outbox
 from shared.errors import BadRequest, Conflict, FieldError, NotFound
 from shared.events import Event, Topic
@@ -124,8 +126,15 @@ async def count(session: AsyncSession, filters: Filters) -> CountOut:
     return CountOut(await repository.count(session, filters))
 
 
-async def stats(session: AsyncSession, filters: Filters) -> StatsOut:
-    """Counts per status, time to first reply (computed in SQL) and conversion rate."""
+async def stats(
+    session: AsyncSession, filters: Filters, interval: Interval | None = None
+) -> StatsOut:
+    """Counts per status, time to first reply (computed in SQL), conversion rate, SLA, and
+    with an ``interval`` the trend series over ``created_after``..``created_before``."""
+    trend = None
+    if interval is not None:
+        start, end = filters.created_after, filters.created_before
+        trend = await reports.series(session, filters, interval, start, end)
     counts, median, p90 = await repository.stats(session, filters)
     all_counts = {status: counts.get(status, 0) for status in STATUSES}
     closed = all_counts["CONVERTED"] + all_counts["LOST"]
@@ -136,6 +145,8 @@ async def stats(session: AsyncSession, filters: Filters) -> StatsOut:
             p90=None if p90 is None else float(p90),
         ),
         conversion_rate=all_counts["CONVERTED"] / closed if closed else None,
+        sla=await reports.sla(session, filters),
+        series=trend,
     )
 
 
