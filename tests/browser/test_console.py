@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from shared.auth import InquiryPermissions
 from tests.conftest import JWT_SECRET
@@ -309,3 +310,59 @@ def test_the_language_switch_relabels_the_console(
     expect(page.get_by_role("button", name="Nhận xử lý")).to_be_visible()
     page.get_by_label("Language").select_option("en")
     expect(page.get_by_role("button", name="Claim")).to_be_visible()
+
+
+def staff_page(browser: Browser, backoffice: ServiceProcess, jwt_token: str) -> Page:
+    """One member of staff in a browser profile of their own, signed in, live."""
+    page = browser.new_context().new_page()
+    sign_in(page, backoffice, jwt_token)
+    expect(page.locator("#live-state")).to_have_text("Live")
+    return page
+
+
+def test_two_staff_work_a_lead_live(
+    browser: Browser, intake: ServiceProcess, backoffice: ServiceProcess
+) -> None:
+    m = merchant()
+    alice = staff_page(browser, backoffice, token("alice", m, name="Alice"))
+    bob = staff_page(browser, backoffice, token("bob", m, name="Bob"))
+    try:
+        inquiry_id = submit(intake, m, business_name="Kiwi Live Co")
+        stored_at = time.monotonic()  # the 201: the inquiry is committed
+        for page in (alice, bob):
+            expect(rows(page).first).to_contain_text("Kiwi Live Co", timeout=1000)
+        assert time.monotonic() - stored_at < 1.0
+        for page in (alice, bob):
+            expect(page.get_by_role("status")).to_contain_text("Kiwi Live Co")
+            expect(page).to_have_title(re.compile(r"^\(1\) "))
+
+        open_inquiry(alice, "Kiwi Live Co")
+        expect(alice).not_to_have_title(re.compile(r"^\(1\) "))  # opened: no longer counted
+        expect(bob).to_have_title(re.compile(r"^\(1\) "))
+        alice.locator("#detail").get_by_role("button", name="Claim").click()
+        # Bob never reloads: his row changes in place, and his claim is refused by name.
+        expect(rows(bob).first).to_contain_text("Assigned")
+        expect(rows(bob).first).to_contain_text("alice")
+        open_inquiry(bob, "Kiwi Live Co")
+        bob.locator("#detail").get_by_role("button", name="Claim").click()
+        expect(bob.get_by_role("alert")).to_contain_text("already assigned to alice")
+
+        detail = alice.locator("#detail")
+        detail.get_by_role("button", name="Reply", exact=True).click()
+        detail.get_by_label("Reply").fill("Happy to help, Ann.")
+        detail.get_by_role("button", name="Send reply").click()
+        expect(bob.locator("#detail .summary")).to_contain_text("Replied")
+        detail.get_by_role("button", name="Mark converted").click()
+        expect(bob.locator("#detail .summary")).to_contain_text("Converted")
+        expect(bob.locator("#detail").get_by_role("button", name="Claim")).to_have_count(0)
+        steps = bob.locator("#detail ol.activity li")
+        expect(steps).to_have_count(4)
+        for n, text in enumerate(
+            ["Submitted", "Claimed by alice", "Happy to help, Ann.", "Marked converted by alice"]
+        ):
+            expect(steps.nth(n)).to_contain_text(text)
+        stored = staff_call(backoffice, "bob", m, "GET", f"/v1/inquiries/{inquiry_id}").json()
+        assert (stored["status"], stored["assignee_id"]) == ("CONVERTED", "alice")
+    finally:
+        alice.context.close()
+        bob.context.close()

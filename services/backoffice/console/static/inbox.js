@@ -138,8 +138,13 @@ export function mountInbox(pane, ctx) {
       if (kind === "deleted") {
         items.delete(data.id);
         draw();
-      } else if (kind === "submitted" || kind === "restored" || items.has(data.id)) {
-        refresh(data.id, kind === "submitted" || kind === "restored");
+      } else if (kind === "submitted" && !items.has(data.id) && matches({ ...data, status: "NEW", assignee_id: null })) {
+        // Shown at once from the event (it carries the row's fields); then completed.
+        items = new Map([[data.id, { ...data, status: "NEW", assignee_id: null }], ...items]);
+        draw();
+        refresh(data.id, false);
+      } else if (kind === "restored" || items.has(data.id)) {
+        refresh(data.id, kind === "restored");
       }
     },
     reload: () => load(false),
