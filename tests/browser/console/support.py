@@ -92,3 +92,25 @@ def lead_page(
     sign_in(page, backoffice, token("rep1", m))
     open_inquiry(page, business)
     return m, inquiry_id, page
+
+
+_WATCH = """business => {
+  const seen = () => [...document.querySelectorAll("tbody tr")].some(
+    (row) => row.textContent.includes(business));
+  const observer = new MutationObserver(() => {
+    if (seen()) { window.arrivedAt = Date.now() / 1000; observer.disconnect(); }
+  });
+  observer.observe(document.body, { childList: true, subtree: true });
+}"""
+
+
+def watch_arrival(page: Page, business: str) -> None:
+    """Note (on the page's own clock, which is this machine's) when a row of ``business`` shows."""
+    page.evaluate(_WATCH, business)
+
+
+def arrival(page: Page) -> float:
+    """The wall-clock second at which the watched row appeared (waits for it, up to 10 s)."""
+    page.wait_for_function("window.arrivedAt !== undefined", timeout=10_000)
+    seen: float = page.evaluate("window.arrivedAt")
+    return seen

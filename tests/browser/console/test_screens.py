@@ -114,7 +114,6 @@ def test_work_a_lead_from_claim_to_converted(
     page = context.new_page()
     page.set_viewport_size({"width": 1280, "height": 900})
     sign_in(page, backoffice, token("rep1", m, name="Rep One"))
-    page.screenshot(path=screenshots / "console-inbox.png", full_page=True)
     open_inquiry(page, "Delta Foods")
     detail = page.locator("#detail")
     for value in (

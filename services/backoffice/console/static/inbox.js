@@ -16,6 +16,7 @@ export function mountInbox(pane, ctx) {
   let items = new Map();
   /** @type {string | null} */
   let cursor = null;
+  let loaded = false; // until the first page answers, an empty list means nothing yet
   let generation = 0; // a newer load makes an older one's answer obsolete
 
   const body = h("tbody", { role: "rowgroup" });
@@ -97,7 +98,7 @@ export function mountInbox(pane, ctx) {
 
   function draw() {
     replace(body, [...items.values()].map(row));
-    empty.hidden = items.size > 0;
+    empty.hidden = !loaded || items.size > 0;
     more.hidden = cursor === null;
   }
 
@@ -110,6 +111,7 @@ export function mountInbox(pane, ctx) {
       if (!append) items = new Map();
       for (const inquiry of page.items) items.set(inquiry.id, inquiry);
       cursor = page.next_cursor;
+      loaded = true;
       replace(problem);
       draw();
     } catch (error) {
