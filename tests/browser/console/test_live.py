@@ -77,7 +77,11 @@ def test_two_staff_work_a_lead_live(
 
 
 def test_overdue_rows_and_the_stats_view(
-    context: BrowserContext, intake: ServiceProcess, backoffice: ServiceProcess, db: Database
+    context: BrowserContext,
+    intake: ServiceProcess,
+    backoffice: ServiceProcess,
+    db: Database,
+    screenshots: Path,
 ) -> None:
     m = merchant()
     late, won, lost, _ = (submit(intake, m, business_name=f"Stat {n}") for n in range(4))
@@ -112,6 +116,7 @@ def test_overdue_rows_and_the_stats_view(
     chart = stats.get_by_role("img", name=re.compile("Inquiries submitted per day"))
     expect(chart).to_have_attribute("aria-label", re.compile(r": 4 in all$"))
     expect(chart.locator("rect.bar")).to_have_count(30)
+    page.screenshot(path=screenshots / "console-stats.png", full_page=True)
 
 
 def test_a_phone_sized_screen_shows_one_pane_at_a_time(
