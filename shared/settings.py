@@ -216,6 +216,12 @@ class NotifierSettings(msgspec.Struct, frozen=True, rename="upper"):
     notifier_block_ms: int = 5000
     notifier_read_count: int = 500
     notifier_close_timeout_seconds: float = 10.0
+    notifier_replay_max_entries: int = 10_000
+    notifier_replay_max_age_seconds: float = 3600.0
+    notifier_replay_rate: str = "100/minute"
+    notifier_max_connections_per_user: int = 20
+    notifier_max_unauthenticated: int = 1000
+    notifier_shutdown_delay_seconds: float = 0.0
 
     def __post_init__(self) -> None:
         _require(
@@ -235,6 +241,32 @@ class NotifierSettings(msgspec.Struct, frozen=True, rename="upper"):
             0 < self.notifier_close_timeout_seconds <= 60,
             "must be in (0, 60]",
         )
+        _require(
+            "NOTIFIER_REPLAY_MAX_ENTRIES",
+            0 <= self.notifier_replay_max_entries <= 1_000_000,
+            "must be 0-1000000",
+        )
+        _require(
+            "NOTIFIER_REPLAY_MAX_AGE_SECONDS",
+            self.notifier_replay_max_age_seconds > 0,
+            "must be positive",
+        )
+        self.replay_rate  # noqa: B018 - validate now, not on the first resume
+        for variable, value in (
+            ("NOTIFIER_MAX_CONNECTIONS_PER_USER", self.notifier_max_connections_per_user),
+            ("NOTIFIER_MAX_UNAUTHENTICATED", self.notifier_max_unauthenticated),
+        ):
+            _require(variable, value >= 1, "must be at least 1")
+        _require(
+            "NOTIFIER_SHUTDOWN_DELAY_SECONDS",
+            0 <= self.notifier_shutdown_delay_seconds <= 60,
+            "must be 0-60",
+        )
+
+    @property
+    def replay_rate(self) -> RateLimit:
+        """Subscribes with ``since`` allowed per socket (a burst of ``count``, then refilled)."""
+        return parse_rate("NOTIFIER_REPLAY_RATE", self.notifier_replay_rate)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> NotifierSettings:

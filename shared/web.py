@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from shared.errors import AppError, FieldError
+from shared.health import LIVE, ReadinessCheck, log_request, readiness
 
 log = structlog.get_logger("http")
 
@@ -134,16 +135,7 @@ class RequestContextMiddleware(ASGIMiddleware):
         try:
             await next_app(scope, receive, send_with_id)
         finally:
-            log.info(
-                "request",
-                method=scope.get("method"),
-                path=scope["path"],
-                status=status,
-                ms=round((time.perf_counter() - started) * 1000, 1),
-            )
-
-
-ReadinessCheck = Callable[[], Awaitable[bool]]
+            log_request(str(scope.get("method", "")), scope["path"], status, started)
 
 
 def health_controller(checks: Mapping[str, ReadinessCheck]) -> type[Controller]:
@@ -156,17 +148,13 @@ def health_controller(checks: Mapping[str, ReadinessCheck]) -> type[Controller]:
         @get("/live", sync_to_thread=False)
         def live(self) -> dict[str, str]:
             """The process is up and serving."""
-            return {"status": "ok"}
+            return LIVE
 
         @get("/ready")
         async def ready(self) -> Response[dict[str, Any]]:
             """Every dependency answers."""
-            states = {name: "ok" if await check() else "down" for name, check in checks.items()}
-            ok = all(state == "ok" for state in states.values())
-            return Response(
-                {"status": "ok" if ok else "unavailable", "checks": states},
-                status_code=200 if ok else 503,
-            )
+            status, body = await readiness(checks)
+            return Response(body, status_code=status)
 
     return HealthController
 

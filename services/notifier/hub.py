@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections import deque
 from typing import Protocol
 
-import structlog
-
 from services.notifier import metrics
+from services.notifier.reader import StreamReader
 from services.notifier.schemas import (
     ZERO,
     EventMessage,
@@ -17,13 +16,11 @@ from services.notifier.schemas import (
     encode,
     id_key,
 )
-from services.notifier.stream import Entry, Stream, StreamReader
-
-log = structlog.get_logger("notifier.hub")
+from services.notifier.stream import Entry
 
 
 class Sink(Protocol):
-    """A connection as the hub sees it: a bounded outbox."""
+    """A connection as the hub sees it: a bounded backlog."""
 
     def offer(self, frame: bytes) -> None:
         """Queue a frame without waiting; a full queue closes the connection (4008)."""
@@ -37,6 +34,10 @@ class Sink(Protocol):
     @property
     def queue_limit(self) -> int:
         """How many frames may wait before the connection counts as too slow."""
+
+
+def _frame(room: str, entry: Entry) -> bytes:
+    return encode(EventMessage(room, entry.offset, entry.topic, entry.event_id, entry.data))
 
 
 class Subscription:
@@ -69,20 +70,15 @@ class Subscription:
 class Hub:
     """Rooms of this process: ``room → {connection: subscription}``, fed by the stream reader."""
 
-    def __init__(self, stream: Stream) -> None:
-        self.stream = stream
+    def __init__(self, reader: StreamReader, catch_up_seconds: float = 2.0) -> None:
+        self.reader = reader
+        self.catch_up_seconds = catch_up_seconds
         self.rooms: dict[str, dict[Sink, Subscription]] = {}
-        self.reader: StreamReader | None = None
-
-    @property
-    def epoch(self) -> str | None:
-        """The stream incarnation the reader follows (``None`` before Redis was reached)."""
-        return self.reader.epoch if self.reader else None
 
     @property
     def position(self) -> str:
         """Everything up to this ID was dispatched; everything after it will be."""
-        return self.reader.position if self.reader and self.reader.position else ZERO
+        return self.reader.position or ZERO
 
     def dispatch(self, entries: list[Entry]) -> None:
         """Fan a batch out to local subscribers (called by the reader, never awaits)."""
@@ -92,9 +88,7 @@ class Hub:
                 subs = self.rooms.get(room)
                 if not subs:
                     continue
-                frame = encode(
-                    EventMessage(room, entry.offset, entry.topic, entry.event_id, entry.data)
-                )
+                frame = _frame(room, entry)
                 for sub in subs.values():
                     sub.deliver(entry.key, frame)
                 delivered += len(subs)
@@ -113,62 +107,45 @@ class Hub:
             if not subs:
                 del self.rooms[room.name]
 
-    async def _latest(self, catch_up_seconds: float) -> None:
+    async def _latest(self) -> None:
         """Let the reader reach the stream's newest entry, so ``offset`` is really the latest."""
-        if self.reader is None:
-            return
         try:
-            newest = await self.stream.newest()
-        except Exception:
-            return  # Redis is down: the reader's position is still a consistent seam
-        await self.reader.caught_up(newest, catch_up_seconds)
+            newest = await self.reader.stream.newest()
+        except Exception:  # Redis is down: the reader's position is still a consistent seam
+            return
+        await self.reader.caught_up(newest, self.catch_up_seconds)
 
-    async def subscribe(
-        self,
-        sink: Sink,
-        room: Room,
-        since: str | None,
-        epoch: str | None = None,
-        *,
-        catch_up_seconds: float,
-        batch: int,
-    ) -> None:
+    async def _provable(self, since: str, epoch: str | None) -> bool:
+        """Whether every event after ``since`` can be replayed (SPEC §8 ``recovered``)."""
+        if epoch not in (None, self.reader.epoch) or self.reader.epoch is None:
+            return False  # offsets of another incarnation prove nothing about this one
+        if not self.reader.window.covers(id_key(since)):
+            return False  # beyond the replay bound
+        try:
+            return since == ZERO or await self.reader.stream.holds(since)
+        except Exception:  # continuity cannot be proven without Redis
+            return False
+
+    async def subscribe(self, sink: Sink, room: Room, since: str | None, epoch: str | None) -> None:
         """Join ``room``: reply ``subscribed``, replay after ``since`` if provable, then live."""
         self.remove(sink, room)
-        await self._latest(catch_up_seconds)
+        await self._latest()
         sub = Subscription(sink, room)
-        if since is None:
-            self._add(sub)
-            sink.offer(encode(Subscribed(room.name, self.position, self.epoch)))
-            return
-        try:
-            recovered = since == ZERO or await self.stream.holds(since)
-        except Exception:
-            recovered = False  # continuity cannot be proven without Redis
-        # Offsets of another incarnation of the stream prove nothing about this one.
-        current = self.epoch
-        recovered = recovered and current is not None and epoch in (None, current)
-        # No await from here until the replay starts: ``until`` and membership are one instant,
-        # so every event is either at or below ``until`` (replayed) or above it (live).
+        recovered = None if since is None else await self._provable(since, epoch)
+        # No await from here until the replay starts: ``until``, the window's content and
+        # membership are one instant, so every event is either replayed or live.
         until = self.position
-        if not recovered:
-            self._add(sub)
-            sink.offer(encode(Subscribed(room.name, until, current, recovered=False)))
-            return
-        sub.pending = deque()
-        sub.floor = id_key(since)
+        replay: list[Entry] = []
+        if since is not None and recovered and self.reader.window.covers(id_key(since)):
+            replay = self.reader.window.after(room, id_key(since), id_key(until))
+            sub.pending = deque()
+            sub.floor = id_key(since)
+        else:
+            recovered = None if since is None else False
         self._add(sub)
-        sink.offer(encode(Subscribed(room.name, until, current, recovered=True)))
-        async for entries in self.stream.between(since, until, batch):
-            for entry in entries:
-                if room.name in entry.rooms:
-                    await sink.put(
-                        encode(
-                            EventMessage(
-                                room.name, entry.offset, entry.topic, entry.event_id, entry.data
-                            )
-                        )
-                    )
+        sink.offer(encode(Subscribed(room.name, until, self.reader.epoch, recovered)))
+        for entry in replay:
+            await sink.put(_frame(room.name, entry))
         while sub.pending:
             await sink.put(sub.pending.popleft())
         sub.pending = None

@@ -7,6 +7,15 @@ import uuid
 
 import msgspec
 
+# --- close codes ---------------------------------------------------------------------------
+
+GOING_AWAY = 1001  # shutdown
+INTERNAL = 1011  # an unexpected failure ended this socket
+SERVICE_RESTART = 1012  # the stream was reset or read with a gap: resume with since
+UNAUTHORIZED = 4001
+TOO_SLOW = 4008
+TOO_MANY = 4029  # the user holds NOTIFIER_MAX_CONNECTIONS_PER_USER sockets here already
+
 # --- client → server ---------------------------------------------------------------------
 
 

@@ -26,8 +26,9 @@ from websockets.http11 import Request, Response
 from websockets.protocol import State
 
 from services.notifier.assets import CLIENT_PATH, asset_response, load_client
+from services.notifier.backlog import Disconnected
 from services.notifier.service import Notifier
-from services.notifier.session import Disconnected
+from shared.health import LIVE, log_request, readiness
 from shared.logging import configure_logging
 from shared.settings import AuthSettings, LogSettings, NotifierSettings, RedisSettings
 
@@ -109,29 +110,24 @@ class NotifierServer:
     async def http(self, conn: ServerConnection, request: Request) -> Response | None:
         """Answer the HTTP endpoints; ``None`` lets a ``/v1/ws`` upgrade go on."""
         path = request.path.partition("?")[0]
-        if path == WS_PATH:
-            return None
         started = time.perf_counter()
-        if path == "/health/live":
-            response = _json(200, {"status": "ok"})
+        if path == WS_PATH:
+            if not self.notifier.caps.crowded:
+                return None
+            # NOTIFIER_MAX_UNAUTHENTICATED sockets wait for their auth already: come back later.
+            response = _json(503, {"status_code": 503, "detail": "too many connections waiting"})
+            response.headers["Retry-After"] = "5"
+        elif path == "/health/live":
+            response = _json(200, LIVE)
         elif path == "/health/ready":
-            checks = await self.notifier.readiness()
-            ok = all(state == "ok" for state in checks.values())
-            body = {"status": "ok" if ok else "unavailable", "checks": checks}
-            response = _json(200 if ok else 503, body)
+            response = _json(*await readiness(self.notifier.checks))
         elif path == "/metrics":
             response = _response(200, generate_latest(REGISTRY), CONTENT_TYPE_LATEST)
         elif path == CLIENT_PATH:
             response = asset_response(self.client_js, request.headers.get("If-None-Match"))
         else:
             response = _json(404, {"status_code": 404, "detail": "Not Found"})
-        log.info(
-            "request",
-            method="GET",
-            path=path,
-            status=response.status_code,
-            ms=round((time.perf_counter() - started) * 1000, 1),
-        )
+        log_request("GET", path, response.status_code, started)
         return response
 
 
@@ -165,6 +161,10 @@ async def run(host: str, port: int) -> None:
         bound = ws_server.sockets[0].getsockname()
         log.info(f"notifier listening on http://{host}:{bound[1]}")
         await stop.wait()
+        # SPEC §14: not ready first (balancers stop sending new sockets), then 1001 for all.
+        notifier.stopping = True
+        log.info("shutting down: not ready", closing_in=settings.notifier_shutdown_delay_seconds)
+        await asyncio.sleep(settings.notifier_shutdown_delay_seconds)
         log.info("shutting down: closing sockets with 1001")
         await notifier.drain()
         ws_server.close()  # what is left (opening handshakes, slow closes) gets 1001 or 503

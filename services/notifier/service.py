@@ -7,9 +7,15 @@ import contextlib
 
 import structlog
 
+from services.notifier.access import ConnectionCaps
+from services.notifier.backlog import Transport
 from services.notifier.hub import Hub
-from services.notifier.session import GOING_AWAY, SERVICE_RESTART, Session, Transport
-from services.notifier.stream import Stream, StreamReader
+from services.notifier.reader import StreamReader
+from services.notifier.schemas import GOING_AWAY, SERVICE_RESTART
+from services.notifier.session import Session
+from services.notifier.stream import Entry, Stream
+from services.notifier.window import ReplayWindow
+from shared.health import ReadinessCheck
 from shared.redis import answers, create_redis
 from shared.settings import AuthSettings, NotifierSettings, RedisSettings
 
@@ -31,26 +37,34 @@ class Notifier:
         self.blocking = create_redis(
             redis, read_timeout=settings.notifier_block_ms / 1000 + redis.redis_timeout_seconds + 5
         )
-        self.stream = Stream(self.redis, redis.stream_key)
-        self.hub = Hub(self.stream)
+        window = ReplayWindow(
+            settings.notifier_replay_max_entries, settings.notifier_replay_max_age_seconds
+        )
         self.reader = StreamReader(
-            self.stream,
+            Stream(self.redis, redis.stream_key),
             self.blocking,
-            self.hub.dispatch,
+            window,
+            self._dispatch,
             self.reset,
             block_ms=settings.notifier_block_ms,
             count=settings.notifier_read_count,
         )
-        self.hub.reader = self.reader
+        self.hub = Hub(self.reader)
+        self.caps = ConnectionCaps(
+            settings.notifier_max_connections_per_user, settings.notifier_max_unauthenticated
+        )
         self.sessions: set[Session] = set()
-        self._drained = False
+        self.stopping = False
         self._idle = asyncio.Event()
         self._idle.set()
 
+    def _dispatch(self, entries: list[Entry]) -> None:
+        self.hub.dispatch(entries)
+
     async def serve(self, transport: Transport) -> None:
         """Speak SPEC §8 on an accepted WebSocket until it ends."""
-        session = Session(transport, self.hub, self.settings, self.auth)
-        if self._drained:
+        session = Session(transport, self.hub, self.settings, self.auth, self.caps)
+        if self.stopping:
             session.shut(GOING_AWAY, "server shutting down")
         self.sessions.add(session)
         self._idle.clear()
@@ -66,24 +80,26 @@ class Notifier:
         for session in list(self.sessions):
             session.shut(SERVICE_RESTART, reason[:120])
 
-    async def redis_ok(self) -> bool:
-        """Redis answers PING within a second."""
-        return await answers(self.redis)
+    @property
+    def checks(self) -> dict[str, ReadinessCheck]:
+        """What ``/health/ready`` asks; once shutting down, ``accepting`` is down."""
+        checks: dict[str, ReadinessCheck] = {
+            "redis": lambda: answers(self.redis),
+            "stream_reader": self._reader_ok,
+        }
+        if self.stopping:
+            checks["accepting"] = self._accepting
+        return checks
 
-    async def reader_ok(self) -> bool:
-        """The stream reader loop is alive and its last read succeeded."""
+    async def _reader_ok(self) -> bool:
         return self.reader.running
 
-    async def readiness(self) -> dict[str, str]:
-        """Each dependency's state, ``ok`` or ``down``."""
-        return {
-            "redis": "ok" if await self.redis_ok() else "down",
-            "stream_reader": "ok" if await self.reader_ok() else "down",
-        }
+    async def _accepting(self) -> bool:
+        return not self.stopping
 
     async def drain(self) -> None:
         """Close every socket with 1001 and wait (briefly) until their handlers end."""
-        self._drained = True
+        self.stopping = True
         for session in list(self.sessions):
             session.shut(GOING_AWAY, "server shutting down")
         with contextlib.suppress(TimeoutError):

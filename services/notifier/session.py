@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-from collections import deque
-from typing import Any, Protocol
+from typing import Any
 
 import msgspec
 import structlog
 
 from services.notifier import metrics
+from services.notifier.access import (
+    ConnectionCaps,
+    Grant,
+    Refused,
+    TokenBucket,
+    authenticate,
+    check_token,
+    needed,
+)
+from services.notifier.backlog import Backlog, Disconnected, Transport
 from services.notifier.hub import Hub
 from services.notifier.schemas import (
+    INTERNAL,
+    TOO_MANY,
+    TOO_SLOW,
+    UNAUTHORIZED,
     Auth,
     Error,
     Ping,
@@ -28,99 +40,41 @@ from services.notifier.schemas import (
     parse_id,
     parse_room,
 )
-from shared.auth import InquiryPermissions, Principal, decode_token
-from shared.errors import Unauthorized
+from shared.auth import Principal
 from shared.settings import AuthSettings, NotifierSettings
 
 log = structlog.get_logger("notifier.session")
 
-UNAUTHORIZED = 4001
-TOO_SLOW = 4008
-GOING_AWAY = 1001
-INTERNAL = 1011
-SERVICE_RESTART = 1012
-
-
-class Disconnected(Exception):
-    """The peer is gone."""
-
-
-class Transport(Protocol):
-    """What a session needs from the WebSocket server (the ``websockets`` one, see server.py)."""
-
-    async def receive(self) -> str | bytes:
-        """The next message; raises :class:`Disconnected` when the peer left."""
-
-    def send_nowait(self, frame: bytes) -> bool:
-        """Write one text frame now if the socket's write buffer has room; else ``False``."""
-
-    async def send(self, frame: bytes) -> None:
-        """Send one text frame, waiting for the peer; raises :class:`Disconnected`."""
-
-    async def close(self, code: int, reason: str) -> None:
-        """Send a close frame."""
-
 
 class Session:
-    """Authenticates, then serves subscribe/unsubscribe/ping; frames go out through an outbox.
+    """Authenticates, then serves subscribe/unsubscribe/ping/refresh until the socket ends.
 
-    A frame is written straight to the socket while its write buffer has room. Only when it is
-    full do frames wait in a bounded deque, drained by a task that exists only while something
-    waits; more than ``notifier_queue_size`` waiting frames close the socket with 4008. So an
-    idle socket costs one task (the one reading it), and a slow one never delays the others.
+    Frames go out through a :class:`Backlog`; ``shut`` ends the session from any task (the
+    hub's fan-out, a timer, shutdown) by interrupting the read loop.
     """
 
     def __init__(
-        self, transport: Transport, hub: Hub, settings: NotifierSettings, auth: AuthSettings
+        self,
+        transport: Transport,
+        hub: Hub,
+        settings: NotifierSettings,
+        auth: AuthSettings,
+        caps: ConnectionCaps,
     ) -> None:
         self.transport = transport
         self.hub = hub
         self.settings = settings
         self.auth = auth
-        self.outbox: deque[bytes] = deque()
+        self.caps = caps
+        self.backlog = Backlog(transport, settings.notifier_queue_size, self._too_slow, self._stop)
         self.rooms: dict[str, Room] = {}
+        self.grant: Grant | None = None
+        self.replays = TokenBucket(settings.replay_rate)
         self.close_code: int | None = None
         self.close_reason = ""
         self._done = False
-        self._writer: asyncio.Task[None] | None = None
-        self._space: asyncio.Future[None] | None = None  # replay waits here for outbox room
         self._reader: asyncio.Task[Any] | None = None  # set while the read loop may be cancelled
         self._interrupted = False
-        self.principal: Principal | None = None
-        self._expiry: asyncio.TimerHandle | None = None
-
-    # --- Sink (what the hub calls) ---------------------------------------------------------
-
-    @property
-    def queue_limit(self) -> int:
-        """Frames allowed to wait before the client counts as too slow."""
-        return self.settings.notifier_queue_size
-
-    def offer(self, frame: bytes) -> None:
-        """Send without waiting; an overfull outbox means the client fell too far behind."""
-        if self._done:
-            return
-        if self._writer is None:
-            if self.transport.send_nowait(frame):
-                return
-            self._writer = asyncio.create_task(self._write())
-        if len(self.outbox) >= self.queue_limit:
-            self.overflow()
-        else:
-            self.outbox.append(frame)
-
-    def overflow(self) -> None:
-        """Close with 4008: the client resumes with ``since`` instead of holding memory here."""
-        if not self._done:
-            metrics.SLOW_CLOSES.inc()
-            self.shut(TOO_SLOW, "client too slow")
-
-    async def put(self, frame: bytes) -> None:
-        """Send, waiting for outbox room (only this connection's own replay waits here)."""
-        while not self._done and len(self.outbox) >= self.queue_limit:
-            self._space = asyncio.get_running_loop().create_future()
-            await self._space
-        self.offer(frame)
 
     def shut(self, code: int, reason: str) -> None:
         """End the session with ``code`` (first reason wins)."""
@@ -129,23 +83,20 @@ class Session:
         self.close_code, self.close_reason = code, reason
         self._stop()
 
+    def _too_slow(self) -> None:
+        metrics.SLOW_CLOSES.inc()
+        self.shut(TOO_SLOW, "client too slow")
+
     def _stop(self) -> None:
         """Stop sending, and interrupt the read loop unless it is the caller (it checks)."""
         if self._done:
             return
         self._done = True
-        self.outbox.clear()
-        if self._writer is not None:
-            self._writer.cancel()
-        self._wake()
+        self.backlog.stop()
         reader = self._reader
         if reader is not None and reader is not asyncio.current_task():
             self._interrupted = True
             reader.cancel()
-
-    def _wake(self) -> None:
-        if self._space is not None and not self._space.done():
-            self._space.set_result(None)
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -153,63 +104,53 @@ class Session:
         """Serve the connection until the peer leaves or the server closes it."""
         task = self._reader = asyncio.current_task()
         try:
-            principal = None if self._done else await self._authenticate()
-            if principal is not None:
-                await self._serve(principal)
+            await self._live()
         except asyncio.CancelledError:
             # Ours (``_stop`` from another task) is absorbed; the server's own propagates.
             if not self._interrupted or task is None or task.uncancel() > 0:
                 raise
+        except Disconnected:
+            pass
+        except Exception:  # whatever failed, only this socket ends, and cleanly
+            log.exception("session failed")  # a traceback, never frame locals (shared.logging)
+            self.shut(INTERNAL, "internal error")
         finally:
             self._reader = None
             self._stop()
-        if self._writer is not None:
-            await asyncio.gather(self._writer, return_exceptions=True)
+        await self.backlog.finished()
         await self._close()
 
-    async def _serve(self, principal: Principal) -> None:
-        metrics.CONNECTIONS.inc()
-        self._grant(principal)
+    async def _live(self) -> None:
+        if self._done:
+            return
+        self.caps.unauthenticated += 1
         try:
-            self.offer(encode(Ready()))
+            within = self.settings.notifier_auth_timeout_seconds
+            principal = await authenticate(self.transport, self.auth, within)
+        except Refused as refused:
+            self.shut(refused.code, refused.reason)
+            return
+        finally:
+            self.caps.unauthenticated -= 1
+        if not self.caps.admit(principal.sub):
+            log.info("connection refused: too many for this user", sub=principal.sub)
+            self.shut(TOO_MANY, "too many connections for this user")
+            return
+        structlog.contextvars.bind_contextvars(sub=principal.sub)
+        metrics.CONNECTIONS.inc()
+        self.grant = Grant(principal, self._expired)
+        try:
+            self.backlog.offer(encode(Ready()))
             await self._read()
         finally:
-            if self._expiry is not None:
-                self._expiry.cancel()
+            self.grant.cancel()
             for room in self.rooms.values():
-                self.hub.remove(self, room)
+                self.hub.remove(self.backlog, room)
             metrics.CONNECTIONS.dec()
+            self.caps.release(principal.sub)
 
-    def _grant(self, principal: Principal) -> None:
-        """Act as ``principal`` until its ``exp`` (a timer, not a sleeping task per socket)."""
-        self.principal = principal
-        if self._expiry is not None:
-            self._expiry.cancel()
-        self._expiry = asyncio.get_running_loop().call_later(
-            max(0.0, principal.exp - time.time()), self.shut, UNAUTHORIZED, "token expired"
-        )
-
-    def _refresh(self, token: str) -> None:
-        """SPEC §8 token refresh: the new token replaces the old; rooms it does not cover go."""
-        current = self.principal
-        try:
-            principal = decode_token(token, self.auth)
-        except Unauthorized as exc:
-            log.info("refresh refused", reason=str(exc)[:200])
-            self.shut(UNAUTHORIZED, "unauthorized")
-            return
-        if current is None or principal.sub != current.sub:
-            log.info("refresh refused", reason="token of another subject")
-            self.shut(UNAUTHORIZED, "unauthorized")
-            return
-        self._grant(principal)
-        self.offer(encode(Ready()))
-        for name, room in list(self.rooms.items()):
-            needed = _needed(room)
-            if not principal.can(room.merchant_id, needed):
-                del self.rooms[name]
-                self.hub.remove(self, room)
-                self.offer(encode(Error("forbidden", detail=f"needs {needed.value}", room=name)))
+    def _expired(self) -> None:
+        self.shut(UNAUTHORIZED, "token expired")
 
     async def _close(self) -> None:
         if self.close_code is None:
@@ -219,98 +160,73 @@ class Session:
             async with asyncio.timeout(self.settings.notifier_close_timeout_seconds):
                 await self.transport.close(self.close_code, self.close_reason)
 
-    async def _authenticate(self) -> Principal | None:
-        try:
-            async with asyncio.timeout(self.settings.notifier_auth_timeout_seconds):
-                raw = await self.transport.receive()
-        except TimeoutError:
-            self.shut(UNAUTHORIZED, "no auth message in time")
-            return None
-        except Disconnected:
-            return None
-        try:
-            message = decode_client(raw)
-            if not isinstance(message, Auth):
-                raise Unauthorized("the first message must be auth")
-            principal = decode_token(message.token, self.auth)
-        except (msgspec.DecodeError, Unauthorized) as exc:
-            self.shut(UNAUTHORIZED, "unauthorized")
-            log.info("auth refused", reason=str(exc)[:200])
-            return None
-        structlog.contextvars.bind_contextvars(sub=principal.sub)
-        return principal
-
-    async def _write(self) -> None:
-        """Drain the outbox at the client's pace, then end (the next frame goes out directly)."""
-        try:
-            while self.outbox:
-                frame = self.outbox.popleft()
-                self._wake()
-                await self.transport.send(frame)
-        except Disconnected:
-            self._stop()
-        finally:
-            if asyncio.current_task() is self._writer:
-                self._writer = None
+    # --- protocol -------------------------------------------------------------------------
 
     async def _read(self) -> None:
-        try:
-            while not self._done:
-                raw = await self.transport.receive()
-                try:
-                    message = decode_client(raw)
-                except msgspec.DecodeError as exc:
-                    self.offer(encode(Error("bad_request", detail=str(exc)[:200])))
-                    continue
-                await self._handle(message)
-        except Disconnected:
-            return
-        except Exception:
-            log.exception("session failed")
-            self.shut(INTERNAL, "internal error")
+        while not self._done:
+            raw = await self.transport.receive()
+            try:
+                message = decode_client(raw)
+            except msgspec.DecodeError as exc:
+                self.backlog.offer(encode(Error("bad_request", detail=str(exc)[:200])))
+                continue
+            if isinstance(message, Ping):
+                self.backlog.offer(encode(Pong()))
+            elif isinstance(message, Subscribe):
+                await self._subscribe(message)
+            elif isinstance(message, Unsubscribe):
+                room = self.rooms.pop(message.room, None)
+                if room is not None:
+                    self.hub.remove(self.backlog, room)
+                self.backlog.offer(encode(Unsubscribed(message.room)))
+            elif isinstance(message, Auth):
+                self._refresh(message.token)
 
-    async def _handle(self, message: object) -> None:
-        if isinstance(message, Ping):
-            self.offer(encode(Pong()))
-        elif isinstance(message, Subscribe):
-            await self._subscribe(message)
-        elif isinstance(message, Auth):
-            self._refresh(message.token)
-        elif isinstance(message, Unsubscribe):
-            room = self.rooms.pop(message.room, None)
-            if room is not None:
-                self.hub.remove(self, room)
-            self.offer(encode(Unsubscribed(message.room)))
+    def _refresh(self, token: str) -> None:
+        """SPEC §8 token refresh: the new token replaces the old; rooms it does not cover go."""
+        if self.grant is None:
+            return
+        try:
+            principal = check_token(token, self.auth)
+        except Refused as refused:
+            self.shut(refused.code, refused.reason)
+            return
+        if principal.sub != self.grant.principal.sub:
+            # Its connection count and its log lines belong to the first subject.
+            log.info("refresh refused", reason="a token of another subject")
+            self.shut(UNAUTHORIZED, "unauthorized")
+            return
+        self.grant.replace(principal)
+        self.backlog.offer(encode(Ready()))
+        for name, room in list(self.rooms.items()):
+            if not self._allowed(principal, room):
+                del self.rooms[name]
+                self.hub.remove(self.backlog, room)
+                detail = f"needs {needed(room).value}"
+                self.backlog.offer(encode(Error("forbidden", detail=detail, room=name)))
+
+    @staticmethod
+    def _allowed(principal: Principal, room: Room) -> bool:
+        return principal.can(room.merchant_id, needed(room))
+
+    def _refuse(self, code: str, detail: str, room: str) -> None:
+        self.backlog.offer(encode(Error(code, detail=detail, room=room)))
 
     async def _subscribe(self, message: Subscribe) -> None:
         name = message.room
         room = parse_room(name)
         if room is None:
             detail = "room must be inquiries:{merchant} or inquiries:{merchant}:{inquiry_id}"
-            self.offer(encode(Error("bad_request", detail=detail, room=name)))
-            return
-        needed = _needed(room)
-        if self.principal is None or not self.principal.can(room.merchant_id, needed):
-            self.offer(encode(Error("forbidden", detail=f"needs {needed.value}", room=name)))
-            return
-        if message.since is not None and parse_id(message.since) is None:
-            detail = "since must be a stream ID such as 1700000000000-0"
-            self.offer(encode(Error("bad_request", detail=detail, room=name)))
-            return
-        if name not in self.rooms and len(self.rooms) >= self.settings.notifier_max_subscriptions:
-            self.offer(encode(Error("bad_request", detail="too many subscriptions", room=name)))
-            return
-        self.rooms[name] = room
-        await self.hub.subscribe(
-            self,
-            room,
-            message.since,
-            message.epoch,
-            catch_up_seconds=2.0,
-            batch=self.settings.notifier_read_count,
-        )
-
-
-def _needed(room: Room) -> InquiryPermissions:
-    """The permission a room needs: SPEC §8."""
-    return InquiryPermissions.FIND if room.inquiry_id is None else InquiryPermissions.FIND_BY_ID
+            self._refuse("bad_request", detail, name)
+        elif self.grant is None or not self._allowed(self.grant.principal, room):
+            self._refuse("forbidden", f"needs {needed(room).value}", name)
+        elif message.since is not None and parse_id(message.since) is None:
+            self._refuse("bad_request", "since must be a stream ID such as 1700000000000-0", name)
+        elif name not in self.rooms and len(self.rooms) >= self.settings.notifier_max_subscriptions:
+            self._refuse("bad_request", "too many subscriptions", name)
+        elif message.since is not None and not self.replays.take():
+            # Each replay costs this process work: a client resumes once per reconnect.
+            self._refuse("rate_limited", "too many subscribes with since; retry later", name)
+        else:
+            self.rooms[name] = room
+            await self.hub.subscribe(self.backlog, room, message.since, message.epoch)

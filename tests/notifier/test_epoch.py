@@ -90,6 +90,25 @@ async def test_redis_restarted_empty_closes_1012_and_resume_is_not_recovered(
     await resumed.close()
 
 
+async def test_a_flushall_under_a_running_notifier_closes_1012(
+    own_redis: RedisServer, own_notifier: ServiceProcess
+) -> None:
+    m = merchant()
+    client = await Client.open(own_notifier.port, token(m))
+    epoch = (await client.subscribe(f"inquiries:{m}"))["epoch"]
+    admin = redis.Redis.from_url(own_redis.url)
+    first = publish(admin, KEY, make_event(m))
+    assert [e["offset"] for e in await client.events(1)] == [first]
+    admin.flushall()  # no restart: the reader's blocking connection stays open
+    assert await client.until_closed(wait=30) == SERVICE_RESTART
+    resumed = await Client.open(own_notifier.port, token(m))
+    reply = await resumed.subscribe(f"inquiries:{m}", since=first, epoch=epoch)
+    assert reply["recovered"] is False
+    assert reply["epoch"] != epoch
+    admin.close()
+    await resumed.close()
+
+
 async def test_an_older_snapshot_is_never_pushed_as_live(
     own_redis: RedisServer, own_notifier: ServiceProcess
 ) -> None:

@@ -26,6 +26,8 @@ const RECENT_EVENTS = 10_000;
 const REFRESH_MARGIN_MS = 60_000;
 const REFRESH_MIN_MS = 1_000;
 const REFRESH_RETRY_MS = 2_000;
+/** A room refused with "rate_limited" (too many resumes at once) is asked for again after this. */
+const RATE_LIMITED_RETRY_MS = 2_000;
 
 const UNAUTHORIZED = 4001;
 const TOO_MANY_CONNECTIONS = 4029;
@@ -55,7 +57,8 @@ const TOO_MANY_CONNECTIONS = 4029;
  * @property {(event: NotifierEvent) => void} [onEvent]
  * @property {() => void} [onReset]   continuity was lost: reload the list from the backoffice
  * @property {(error: {code: string, detail?: string, room: string}) => void} [onError]
- *   the server refused the room (e.g. "forbidden"); the subscription ends
+ *   the server refused the room ("forbidden", also when a renewed token lacks its permission,
+ *   or "bad_request"); the subscription ends. A "rate_limited" resume is retried, not reported.
  */
 
 /**
@@ -107,6 +110,8 @@ export class NotifierClient {
   #state = "connecting";
   /** @type {WebSocket | null} */
   #ws = null;
+  /** The token the current socket authenticated with (last sent). */
+  #token = "";
   #ready = false;
   #closed = false;
   #failures = 0;
@@ -197,6 +202,7 @@ export class NotifierClient {
       return;
     }
     this.#ws = ws;
+    this.#token = token;
     this.#openedAt = this.#lastSeen = Date.now();
     this.#pingSentAt = 0;
     // Every handler checks that its socket is still the current one: a torn-down socket's
@@ -205,7 +211,6 @@ export class NotifierClient {
       if (ws !== this.#ws) return;
       this.#lastSeen = Date.now();
       this.#send({ op: "auth", token });
-      this.#scheduleRefresh(token);
     };
     ws.onmessage = (message) => {
       if (ws === this.#ws) this.#receive(message.data);
@@ -220,7 +225,9 @@ export class NotifierClient {
         this.#lost({ code: 1006, reason: "connection failed" });
       }
     };
-    this.#watchdog = setInterval(() => this.#watch(ws), Math.min(this.#pingIntervalMs, 5_000));
+    // Ticks at half the ping interval: silence is noticed within 1.5 intervals, and a dead
+    // connection within 1.5 ping intervals + the pong timeout + half an interval (20 s).
+    this.#watchdog = setInterval(() => this.#watch(ws), this.#pingIntervalMs / 2);
   }
 
   /** @param {WebSocket} ws */
@@ -343,6 +350,7 @@ export class NotifierClient {
       return;
     }
     if (ws !== this.#ws || !this.#ready) return;
+    this.#token = token;
     this.#send({ op: "auth", token });
     this.#scheduleRefresh(token);
   }
@@ -371,6 +379,7 @@ export class NotifierClient {
     this.#ready = true;
     this.#lastChance = false;
     this.#connectedAt = Date.now();
+    this.#scheduleRefresh(this.#token);
     this.#setState("connected", {});
     for (const { sub } of this.#rooms.values()) this.#sendSubscribe(sub);
   }
@@ -415,6 +424,17 @@ export class NotifierClient {
   #onError({ code, detail, room }) {
     const entry = room === undefined ? undefined : this.#rooms.get(room);
     if (entry === undefined || room === undefined) return; // not about a room of ours
+    if (code === "rate_limited") {
+      // Too many resumes on this socket at once (many rooms): ask again a little later.
+      const ws = this.#ws;
+      const delay = RATE_LIMITED_RETRY_MS * (1 + Math.random());
+      setTimeout(() => {
+        if (ws === this.#ws && this.#ready && this.#rooms.get(room) === entry) {
+          this.#sendSubscribe(entry.sub);
+        }
+      }, delay);
+      return;
+    }
     // The server refused the room (or dropped it after a refresh): resubscribing won't help.
     this.#rooms.delete(room);
     if (entry.options.onError) guarded(entry.options.onError, { code, detail, room });

@@ -1,14 +1,19 @@
-"""The session outbox in-process: direct writes, a writer only while frames wait, 4008."""
+"""The send backlog in-process: direct writes, a writer only while frames wait, 4008."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any, cast
 
+from services.notifier.access import ConnectionCaps
+from services.notifier.backlog import Disconnected
 from services.notifier.hub import Hub
-from services.notifier.session import TOO_SLOW, Disconnected, Session
+from services.notifier.schemas import TOO_SLOW
+from services.notifier.session import Session
 from shared.settings import AuthSettings, NotifierSettings
 from tests.conftest import JWT_SECRET
+from tests.notifier.conftest import merchant, token
 
 LIMIT = 10
 
@@ -51,7 +56,8 @@ class FakeTransport:
 
 def session(transport: FakeTransport) -> Session:
     settings = NotifierSettings(notifier_queue_size=LIMIT)
-    return Session(transport, cast(Hub, None), settings, AuthSettings(jwt_secret=JWT_SECRET))
+    auth = AuthSettings(jwt_secret=JWT_SECRET)
+    return Session(transport, cast(Hub, None), settings, auth, ConnectionCaps(20, 100))
 
 
 def frames(n: int, start: int = 0) -> list[bytes]:
@@ -62,26 +68,26 @@ async def test_frames_go_straight_out_without_a_task() -> None:
     transport = FakeTransport()
     s = session(transport)
     for frame in frames(100):
-        s.offer(frame)
+        s.backlog.offer(frame)
     assert transport.sent == frames(100)
-    assert s._writer is None
-    assert not s.outbox
+    assert not s.backlog.writing
+    assert not s.backlog.frames
 
 
 async def test_a_full_buffer_queues_in_order_then_the_writer_ends() -> None:
     transport = FakeTransport()
     s = session(transport)
-    s.offer(b"0")
+    s.backlog.offer(b"0")
     transport.paused = True
     for frame in frames(LIMIT, 1):
-        s.offer(frame)
-    assert s._writer is not None
-    assert len(s.outbox) == LIMIT
+        s.backlog.offer(frame)
+    assert s.backlog.writing
+    assert len(s.backlog.frames) == LIMIT
     transport.resume()
     await asyncio.sleep(0.01)
-    s.offer(b"late")
+    s.backlog.offer(b"late")
     assert transport.sent == [*frames(LIMIT + 1), b"late"]
-    assert s._writer is None
+    assert not s.backlog.writing
     assert s.close_code is None
 
 
@@ -90,11 +96,11 @@ async def test_overflow_closes_with_4008_and_drops_the_backlog() -> None:
     s = session(transport)
     transport.paused = True
     for frame in frames(LIMIT + 1):
-        s.offer(frame)
+        s.backlog.offer(frame)
     assert s.close_code == TOO_SLOW
-    assert not s.outbox
-    s.offer(b"after")  # ignored once closed
-    assert not s.outbox
+    assert not s.backlog.frames
+    s.backlog.offer(b"after")  # ignored once closed
+    assert not s.backlog.frames
 
 
 async def test_replay_waits_for_room_instead_of_overflowing() -> None:
@@ -133,4 +139,25 @@ async def test_an_outside_cancel_still_cancels() -> None:
 
 async def _put_all(s: Session, items: list[bytes]) -> None:
     for frame in items:
-        await s.put(frame)
+        await s.backlog.put(frame)
+
+
+class BrokenTransport(FakeTransport):
+    """A transport that fails in an unforeseen way on the message after ``auth``."""
+
+    async def receive(self) -> str | bytes:
+        message = await super().receive()
+        if message == "boom":
+            raise RuntimeError("unforeseen")
+        return message
+
+
+async def test_an_unforeseen_failure_closes_only_that_socket_with_1011() -> None:
+    transport = BrokenTransport()
+    s = session(transport)
+    run = asyncio.create_task(s.run())
+    transport.incoming.put_nowait(json.dumps({"op": "auth", "token": token(merchant())}))
+    transport.incoming.put_nowait("boom")
+    await asyncio.wait_for(run, 1)
+    assert transport.closed == (1011, "internal error")
+    assert transport.sent == [b'{"op":"ready"}']

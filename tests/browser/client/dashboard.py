@@ -2,20 +2,23 @@
 
 The page's origin (a ``http.server`` thread on 127.0.0.1) differs from the notifier's, so the
 module import itself proves the CORS headers; ``/token`` mints staff tokens as a dashboard's
-backend would (``refuse=1`` signs them with a key the notifier does not trust).
+backend would (``refuse=1`` signs them with a key the notifier does not trust); ``/example`` is
+the README's dashboard example.
 """
 
 from __future__ import annotations
 
 import threading
 import urllib.parse
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.sync_api import Page
+from playwright.sync_api import BrowserContext, Page
 
 from shared.auth import InquiryPermissions, mint_token
 from shared.settings import AuthSettings
@@ -25,6 +28,14 @@ from tests.support import ServiceProcess, inquiry_body
 TRUSTED = AuthSettings(jwt_secret=JWT_SECRET)
 UNTRUSTED = AuthSettings(jwt_secret="another-key-the-notifier-does-not-know-0123456789")  # noqa: S106
 PERMS = [p.value for p in InquiryPermissions]
+EXAMPLE = Path(__file__).with_name("dashboard_example.html")
+
+
+def staff_token(merchant: str, ttl: int = 3600, settings: AuthSettings = TRUSTED) -> str:
+    """The token the page's ``getToken`` gets: the same user (``sub``) for every call."""
+    return mint_token(
+        settings, sub=f"dashboard-{merchant}", merchant_id=merchant, perms=PERMS, ttl_seconds=ttl
+    )
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -33,15 +44,14 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path == "/token":
             query = dict(urllib.parse.parse_qsl(url.query))
             settings = UNTRUSTED if query.get("refuse") == "1" else TRUSTED
-            merchant = query["merchant"]
-            body = mint_token(
-                settings,
-                sub=f"dashboard-{merchant}",
-                merchant_id=merchant,
-                perms=PERMS,
-                ttl_seconds=int(query.get("ttl", "3600")),
-            ).encode()
+            body = staff_token(query["merchant"], int(query.get("ttl", "3600")), settings).encode()
             content_type = "text/plain"
+        elif url.path == "/example":
+            # The README's dashboard, pointed at this test's notifier and merchant.
+            query = dict(urllib.parse.parse_qsl(url.query))
+            html = EXAMPLE.read_text().replace("localhost:8003", query["notifier"])
+            body = html.replace("inquiries:m1", f"inquiries:{query['merchant']}").encode()
+            content_type = "text/html"
         else:
             body = b"<!doctype html><title>dashboard</title><h1>dashboard</h1>"
             content_type = "text/html"
@@ -71,7 +81,7 @@ def page_server() -> Iterator[str]:
 
 # What a dashboard does with the client; everything it sees is kept in ``window.dashboard``.
 _START = """
-async ({ notifier, merchant, ttl, refuse }) => {
+async ({ notifier, merchant, ttl, refuse, since, epoch }) => {
   const { NotifierClient, VERSION } = await import(`${notifier}/v1/client.js`);
   const seen = { version: VERSION, states: [], events: [], resets: 0, tokens: 0 };
   window.dashboard = seen;
@@ -87,6 +97,8 @@ async ({ notifier, merchant, ttl, refuse }) => {
     state, code: detail.code ?? null, reason: detail.reason ?? null, at: performance.now(),
   }));
   window.sub = client.subscribe(`inquiries:${merchant}`, {
+    since: since ?? undefined,
+    epoch: epoch ?? undefined,
     onEvent(event) { seen.events.push(event); },
     onReset() { seen.resets += 1; },
   });
@@ -101,16 +113,29 @@ class Dashboard:
     def __init__(self, page: Page, base_url: str, notifier: ServiceProcess, merchant: str) -> None:
         self.page = page
         self.merchant = merchant
-        page.goto(base_url)
         self.notifier = notifier
+        page.goto(base_url)
 
-    def start(self, ttl: int = 3600, refuse: bool = False) -> Dashboard:
-        """Create the client (tokens of ``ttl`` seconds) and subscribe."""
+    @classmethod
+    def open(cls, context: BrowserContext, base_url: str, notifier: ServiceProcess) -> Dashboard:
+        """A new page for a merchant nobody else uses."""
+        return cls(context.new_page(), base_url, notifier, f"m-{uuid.uuid4().hex[:8]}")
+
+    def start(
+        self,
+        ttl: int = 3600,
+        refuse: bool = False,
+        since: str | None = None,
+        epoch: str | None = None,
+    ) -> Dashboard:
+        """Create the client (tokens of ``ttl`` seconds) and subscribe (from ``since``)."""
         args = {
             "notifier": self.notifier.url,
             "merchant": self.merchant,
             "ttl": ttl,
             "refuse": int(refuse),
+            "since": since,
+            "epoch": epoch,
         }
         self.page.evaluate(_START, args)
         return self
@@ -123,6 +148,11 @@ class Dashboard:
     def offset(self) -> str | None:
         """The subscription's ``offset`` as the page sees it."""
         result: str | None = self.page.evaluate("window.sub.offset")
+        return result
+
+    def epoch(self) -> str | None:
+        """The subscription's stream ``epoch`` as the page sees it."""
+        result: str | None = self.page.evaluate("window.sub.epoch")
         return result
 
     def wait(self, condition: str, timeout: float = 15) -> None:
