@@ -9,6 +9,8 @@ from typing import Any
 
 import msgspec
 
+from shared.inquiries.fields import InquiryPatch
+
 _PREFIX = "observation/outreach/inquiry/"
 
 
@@ -40,10 +42,78 @@ class SubmittedData(msgspec.Struct, frozen=True):
     business_name: str
     subject: str
     created_at: datetime
+    #: The first inquiry of the repeat chain this one joins; null when none (SPEC §13).
+    duplicate_of: uuid.UUID | None
+
+
+class ChangeHeader(msgspec.Struct, frozen=True):
+    """The start of every lifecycle event's ``data``; what changed follows it."""
+
+    id: uuid.UUID
+    merchant_id: str
+    status: str
+    actor_id: str
+    at: datetime
+
+
+class Assigned(msgspec.Struct, frozen=True):
+    """What an ``assign`` changed."""
+
+    assignee_id: str
+    #: Who held it before (None: nobody did).
+    previous_assignee_id: str | None
+
+
+class Replied(msgspec.Struct, frozen=True):
+    """What a ``reply`` changed."""
+
+    message: str
+    replied_by: str
+    replied_at: datetime
+    #: The inquiry's first reply (its time is also ``first_replied_at``).
+    first: bool
+
+
+class Converted(msgspec.Struct, frozen=True):
+    """What a ``convert`` changed; the note is kept here and in the audit trail only."""
+
+    converted_at: datetime
+    note: str | None = None
+
+
+class Lost(msgspec.Struct, frozen=True):
+    """What a ``lose`` changed."""
+
+    lost_at: datetime
+    reason: str
+    note: str | None = None
+
+
+class Updated(msgspec.Struct, frozen=True):
+    """The fields a PATCH set, as sent (after trimming)."""
+
+    changes: InquiryPatch
+
+
+class Deleted(msgspec.Struct, frozen=True):
+    """When the inquiry was soft-deleted."""
+
+    deleted_at: datetime
+
+
+class Restored(msgspec.Struct, frozen=True):
+    """A restore changes nothing but ``deleted_at``, which the header's time tells."""
+
+
+#: What a change records: its audit entry's ``data``, and what its event adds to the header.
+ChangeData = Assigned | Replied | Converted | Lost | Updated | Deleted | Restored
 
 
 class Event(msgspec.Struct, frozen=True):
-    """One inquiry event as it travels from the outbox through the stream to the sockets."""
+    """One inquiry event as it travels from the outbox through the stream to the sockets.
+
+    ``data`` is the JSON object of the payload structs above, as the outbox stores it.
+    """
 
     topic: str
     event_id: uuid.UUID
@@ -51,6 +121,20 @@ class Event(msgspec.Struct, frozen=True):
     inquiry_id: uuid.UUID
     occurred_at: datetime
     data: dict[str, Any]
+
+
+def new_event(
+    topic: Topic,
+    merchant_id: str,
+    inquiry_id: uuid.UUID,
+    occurred_at: datetime,
+    *payload: msgspec.Struct,
+) -> Event:
+    """An event with a fresh ``event_id``; its ``data`` is the ``payload`` structs in order."""
+    data: dict[str, Any] = {}
+    for part in payload:
+        data.update(msgspec.to_builtins(part))
+    return Event(topic, uuid.uuid4(), merchant_id, inquiry_id, occurred_at, data)
 
 
 def collection_room(merchant_id: str) -> str:
@@ -61,11 +145,6 @@ def collection_room(merchant_id: str) -> str:
 def inquiry_room(merchant_id: str, inquiry_id: uuid.UUID | str) -> str:
     """The room of one inquiry."""
     return f"inquiries:{merchant_id}:{inquiry_id}"
-
-
-def rooms_of(event: Event) -> tuple[str, str]:
-    """Both rooms an event is delivered to."""
-    return collection_room(event.merchant_id), inquiry_room(event.merchant_id, event.inquiry_id)
 
 
 _encode = msgspec.json.Encoder().encode
@@ -86,15 +165,3 @@ def to_stream_fields(event: Event) -> dict[str, bytes | str]:
         "occurred_at": _timestamp(event.occurred_at),
         "data": _encode(event.data),
     }
-
-
-def from_stream_fields(fields: dict[bytes, bytes]) -> Event:
-    """Decode a stream entry written by :func:`to_stream_fields`."""
-    return Event(
-        topic=fields[b"topic"].decode(),
-        event_id=uuid.UUID(fields[b"event_id"].decode()),
-        merchant_id=fields[b"merchant_id"].decode(),
-        inquiry_id=uuid.UUID(fields[b"inquiry_id"].decode()),
-        occurred_at=datetime.fromisoformat(fields[b"occurred_at"].decode()),
-        data=msgspec.json.decode(fields[b"data"]),
-    )

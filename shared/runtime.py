@@ -93,8 +93,8 @@ def create_http_app(
             version="1.0.0",
             path="/schema",
             render_plugins=[SwaggerRenderPlugin()],
+            # Declared per route (the backoffice's controllers): /metrics and /health need none.
             components=Components(security_schemes=dict(security or {})),
-            security=[{name: []} for name in security] if security else None,
         ),
         state=State({"runtime": runtime}),
         logging_config=None,

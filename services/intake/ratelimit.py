@@ -55,8 +55,8 @@ class RateLimiter:
         self._local: dict[str, int] = {}
         self._redis_retry_at = 0.0
 
-    async def hit(self, ip: str, merchant_id: str | None) -> None:
-        """Count one request; raise ``RateLimited`` when a window is full."""
+    async def hit(self, ip: str | None, merchant_id: str | None) -> None:
+        """Count one request against each subject given; raise ``RateLimited`` when one is full."""
         now = time.time()
         keys: list[tuple[str, RateLimit]] = []
         for scope, subject in (("ip", ip), ("merchant", merchant_id)):

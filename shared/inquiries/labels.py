@@ -14,9 +14,7 @@ LostReason = Literal[
 BusinessSize = Literal["1-10", "11-50", "51-200", "201-1000", "1000+"]
 Locale = Literal["en", "vi"]
 
-INQUIRY_TYPES: tuple[str, ...] = get_args(InquiryType)
 STATUSES: tuple[str, ...] = get_args(Status)
-LOST_REASONS: tuple[str, ...] = get_args(LostReason)
 
 
 class Label(msgspec.Struct, frozen=True):

@@ -8,7 +8,6 @@ from shared.errors import Conflict
 
 Action = Literal["assign", "reply", "convert", "lose"]
 ACTIONS: tuple[str, ...] = get_args(Action)
-TERMINAL = frozenset({"CONVERTED", "LOST"})
 
 # (from status, action) -> to status. Anything missing here is a 409.
 TRANSITIONS: dict[tuple[str, str], str] = {
@@ -28,11 +27,6 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 def allowed_actions(status: str) -> list[str]:
     """The actions an inquiry in ``status`` accepts, in lifecycle order."""
     return [action for action in ACTIONS if (status, action) in TRANSITIONS]
-
-
-def sources_of(action: str) -> list[str]:
-    """The statuses from which ``action`` is allowed."""
-    return [status for (status, act) in TRANSITIONS if act == action]
 
 
 def next_status(status: str, action: str) -> str:

@@ -1,54 +1,121 @@
-"""SQL for inquiries that more than one service runs."""
+"""SQL of the inquiry write path: new rows, the audit trail, conditional updates, idempotency."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import insert
+import msgspec
+from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.models import INQUIRIES, INQUIRY_EVENTS
+from shared.inquiries.changes import AuditEntry, NewInquiry
+from shared.models import INQUIRIES, INQUIRY_EVENTS, IdempotencyKey, Inquiry
+
+_EXPIRED = text("now() - interval '24 hours'")
 
 
-async def insert_inquiries(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Insert inquiry rows (each carries id, timestamps and status; all have the same keys)."""
-    # Parameters beside the statement, not baked into it: the compiled INSERT is cached, and a
-    # list of rows becomes one multi-row INSERT.
+async def insert_inquiries(session: AsyncSession, inquiries: list[NewInquiry]) -> None:
+    """Insert NEW inquiries: one multi-row INSERT (every row has every input field)."""
+    rows = [
+        {
+            **msgspec.to_builtins(inquiry.input),
+            "id": inquiry.id,
+            "merchant_id": inquiry.merchant_id,
+            "status": "NEW",
+            "is_spam": inquiry.is_spam,
+            "created_at": inquiry.created_at,
+            "updated_at": inquiry.created_at,
+            "version": 1,
+            "due_at": inquiry.due_at,
+            "duplicate_of": inquiry.duplicate_of,
+        }
+        for inquiry in inquiries
+    ]
+    # Parameters beside the statement, not baked into it: the compiled INSERT is cached.
     await session.execute(insert(INQUIRIES), rows)
 
 
-async def insert_audit_events(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+async def insert_audit_entries(session: AsyncSession, entries: list[AuditEntry]) -> None:
     """Append entries to the audit trail."""
+    rows = [
+        {**msgspec.structs.asdict(entry), "data": msgspec.to_builtins(entry.data)}
+        for entry in entries
+    ]
     await session.execute(insert(INQUIRY_EVENTS), rows)
 
 
-async def insert_audit_event(
-    session: AsyncSession,
-    *,
-    inquiry_id: uuid.UUID,
-    merchant_id: str,
-    actor_id: str | None,
-    action: str,
-    from_status: str | None,
-    to_status: str | None,
-    at: datetime,
-    data: dict[str, Any] | None = None,
-) -> None:
-    """Append one entry to the audit trail."""
-    await insert_audit_events(
-        session,
-        [
-            {
-                "inquiry_id": inquiry_id,
-                "merchant_id": merchant_id,
-                "actor_id": actor_id,
-                "action": action,
-                "from_status": from_status,
-                "to_status": to_status,
-                "at": at,
-                "data": data or {},
-            }
-        ],
+async def get(
+    session: AsyncSession, merchant_id: str, inquiry_id: uuid.UUID, *, deleted: bool = False
+) -> Inquiry | None:
+    """One inquiry of the merchant: live ones, or only soft-deleted ones when ``deleted``."""
+    gone = Inquiry.deleted_at.is_not(None) if deleted else Inquiry.deleted_at.is_(None)
+    statement = select(Inquiry).where(
+        Inquiry.id == inquiry_id, Inquiry.merchant_id == merchant_id, gone
     )
+    # A retry after a lost race must see the committed row, not the session's cached copy.
+    statement = statement.execution_options(populate_existing=True)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def update_if_version(
+    session: AsyncSession, row: Inquiry, values: Mapping[str, object], *, deleted: bool = False
+) -> Inquiry | None:
+    """Apply ``values`` only if the row still has the version we read; the updated row or None.
+
+    The database decides races: of concurrent writers that read the same version, exactly one
+    matches, the others see the new version (READ COMMITTED re-checks the WHERE) and get None.
+    """
+    gone = Inquiry.deleted_at.is_not(None) if deleted else Inquiry.deleted_at.is_(None)
+    statement = (
+        update(Inquiry)
+        .where(
+            Inquiry.id == row.id,
+            Inquiry.merchant_id == row.merchant_id,
+            Inquiry.version == row.version,
+            Inquiry.status == row.status,
+            gone,
+        )
+        .values(**values, version=Inquiry.version + 1)
+        .returning(Inquiry)
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def claim_idempotency_key(
+    session: AsyncSession, merchant_id: str, key: str, request_hash: str, response: object
+) -> tuple[str, Any] | None:
+    """Take the key with the response to replay; else the live (≤ 24 h) claim's hash, response.
+
+    A concurrent claim of the same key waits on this row's lock until we commit, then sees it.
+    """
+    statement = (
+        upsert(IdempotencyKey)
+        .values(merchant_id=merchant_id, key=key, request_hash=request_hash, response=response)
+        .on_conflict_do_update(
+            index_elements=[IdempotencyKey.merchant_id, IdempotencyKey.key],
+            set_={"request_hash": request_hash, "response": response, "created_at": text("now()")},
+            where=IdempotencyKey.created_at <= _EXPIRED,
+        )
+        .returning(IdempotencyKey.key)
+    )
+    if (await session.execute(statement)).first() is not None:
+        return None
+    held = await session.execute(
+        select(IdempotencyKey.request_hash, IdempotencyKey.response).where(
+            IdempotencyKey.merchant_id == merchant_id, IdempotencyKey.key == key
+        )
+    )
+    row = held.one()
+    return row.request_hash, row.response
+
+
+async def purge_idempotency_keys(session: AsyncSession) -> int:
+    """Delete the keys older than 24 hours (they replay nothing any more); how many went."""
+    result = await session.execute(
+        delete(IdempotencyKey).where(IdempotencyKey.created_at <= _EXPIRED)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,29 +1,61 @@
-"""Group commit for new inquiries: concurrent submits share one transaction and one commit.
+"""Group commit for public submits: the one place they commit, keyed ones included.
 
 Under load most of a submit's cost is its own transaction (round trips, driver overhead, a
 commit). The writer lets requests that arrive while a commit is under way share the next one:
 one multi-row INSERT per table. At low load nothing waits: the first submit is written at once.
 Each caller still gets its answer only after its rows are committed.
+
+A submit with an ``Idempotency-Key`` claims the key in the same transaction as its rows, so the
+key and the inquiry are stored together or not at all; a key already held answers with the
+inquiry that holds it (or 422 for another body) and stores nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
+import uuid
 from collections.abc import Callable
+from datetime import datetime
 
+import msgspec
 from prometheus_client import Histogram
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.inquiries.service import NewInquiry, store
+from shared.errors import IdempotencyKeyReused
+from shared.inquiries import repository
+from shared.inquiries.changes import NewInquiry
+from shared.inquiries.writes import store
 
 _MAX_BATCH = 256
+# Expired keys are deleted by a keyed batch at most this often (keys come only with keyed ones).
+_PURGE_EVERY_SECONDS = 600.0
 BATCH_SIZE = Histogram(
     "inquiry_writer_batch_size",
     "Inquiries committed together by one group commit",
     buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
 )
-Waiting = tuple[NewInquiry, "asyncio.Future[None]"]
+
+
+class Stored(msgspec.Struct, frozen=True):
+    """The inquiry a submit answers with: its own, or the one holding its idempotency key."""
+
+    id: uuid.UUID
+    created_at: datetime
+
+
+class IdempotencyClaim(msgspec.Struct, frozen=True):
+    """An ``Idempotency-Key`` and the hash of the request that came with it."""
+
+    key: str
+    request_hash: str
+
+
+class _Waiting(msgspec.Struct):
+    inquiry: NewInquiry
+    claim: IdempotencyClaim | None
+    done: asyncio.Future[Stored]
 
 
 class InquiryWriter:
@@ -34,16 +66,21 @@ class InquiryWriter:
     ) -> None:
         self._sessions = sessions
         self._after_commit = after_commit
-        self._waiting: list[Waiting] = []
+        self._waiting: list[_Waiting] = []
         self._flusher: asyncio.Task[None] | None = None
+        self._purge_due = 0.0
 
-    async def write(self, inquiry: NewInquiry) -> None:
-        """Store ``inquiry`` (with its audit entry and event); raise what its commit raised."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((inquiry, done))
+    async def write(self, inquiry: NewInquiry, claim: IdempotencyClaim | None = None) -> Stored:
+        """Store ``inquiry`` (with its audit entry and event) unless ``claim``'s key is held.
+
+        Returns what the submit answers with; raises what its commit raised, or 422 for a key
+        held by another body.
+        """
+        done: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
+        self._waiting.append(_Waiting(inquiry, claim, done))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_all(), name="inquiry-writer")
-        await done
+        return await done
 
     async def _flush_all(self) -> None:
         while self._waiting:
@@ -51,31 +88,67 @@ class InquiryWriter:
             del self._waiting[:_MAX_BATCH]
             await self._flush(batch)
 
-    async def _flush(self, batch: list[Waiting]) -> None:
+    async def _flush(self, batch: list[_Waiting]) -> None:
         try:
             async with self._sessions() as session, session.begin():
-                await store(session, [inquiry for inquiry, _ in batch])
+                answers = await self._write(session, batch)
         except (IntegrityError, DataError) as exc:
             if len(batch) == 1:
-                _settle(batch, exc)
+                _settle(batch[0], exc)
                 return
             # A row the database refuses must fail its own request only: write each alone.
             for waiting in batch:
                 await self._flush([waiting])
             return
-        except Exception as exc:  # the database is unreachable: every waiting request fails
-            _settle(batch, exc)
+        except Exception as exc:
+            for waiting in batch:
+                _settle(waiting, exc)
             return
         BATCH_SIZE.observe(len(batch))
         self._after_commit()
-        _settle(batch, None)
+        for waiting, answer in zip(batch, answers, strict=True):
+            _settle(waiting, answer)
+
+    async def _write(
+        self, session: AsyncSession, batch: list[_Waiting]
+    ) -> list[Stored | Exception]:
+        """Claim the keys, then store every inquiry whose claim (if any) succeeded."""
+        answers: list[Stored | Exception] = []
+        fresh: list[NewInquiry] = []
+        for waiting in batch:
+            answer = await self._claim(session, waiting)
+            if answer is None:
+                fresh.append(waiting.inquiry)
+                answer = Stored(waiting.inquiry.id, waiting.inquiry.created_at)
+            answers.append(answer)
+        if fresh:
+            await store(session, fresh)
+        return answers
+
+    async def _claim(self, session: AsyncSession, waiting: _Waiting) -> Stored | Exception | None:
+        """None when the inquiry is to be stored; else the earlier answer, or the 422."""
+        claim, inquiry = waiting.claim, waiting.inquiry
+        if claim is None:
+            return None
+        if time.monotonic() >= self._purge_due:
+            await repository.purge_idempotency_keys(session)
+            self._purge_due = time.monotonic() + _PURGE_EVERY_SECONDS
+        answer = Stored(inquiry.id, inquiry.created_at)
+        held = await repository.claim_idempotency_key(
+            session, inquiry.merchant_id, claim.key, claim.request_hash, msgspec.to_builtins(answer)
+        )
+        if held is None:
+            return None
+        request_hash, response = held
+        if request_hash != claim.request_hash:
+            return IdempotencyKeyReused("Idempotency-Key was already used with a different body")
+        return msgspec.convert(response, Stored)
 
 
-def _settle(batch: list[Waiting], error: Exception | None) -> None:
-    for _, done in batch:
-        if done.done():  # the client went away; its rows are stored all the same
-            continue
-        if error is None:
-            done.set_result(None)
-        else:
-            done.set_exception(error)
+def _settle(waiting: _Waiting, outcome: Stored | Exception) -> None:
+    if waiting.done.done():  # the client went away; its rows are stored all the same
+        return
+    if isinstance(outcome, Exception):
+        waiting.done.set_exception(outcome)
+    else:
+        waiting.done.set_result(outcome)

@@ -142,3 +142,15 @@ def test_an_overlong_idempotency_key_is_400(intake: ServiceProcess, merchant: st
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "Idempotency-Key"
+
+
+def test_a_form_with_source_and_source_fields_is_400(intake: ServiceProcess, merchant: str) -> None:
+    form = {k: v for k, v in inquiry_body().items() if k != "source"}
+    response = httpx.post(
+        f"{intake.url}/v1/inquiries",
+        data={**form, "source": "x", "source.page_url": "https://site.example/a"},
+        headers={"x-merchant-id": merchant},
+    )
+
+    assert response.status_code == 400, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["source"]

@@ -10,8 +10,10 @@ import msgspec
 import redis
 
 from shared.db import create_engine, create_sessionmaker
-from shared.inquiries.service import new_inquiry
-from shared.inquiries.writer import InquiryWriter
+from shared.errors import IdempotencyKeyReused
+from shared.inquiries.fields import InquiryInput
+from shared.inquiries.writer import IdempotencyClaim, InquiryWriter, Stored
+from shared.inquiries.writes import new_inquiry
 from shared.settings import DatabaseSettings
 from tests.support import Database, ServiceProcess, inquiry_body, stream_entries, wait_for
 
@@ -78,10 +80,9 @@ async def test_a_row_the_database_refuses_fails_only_its_own_write(database_url:
     engine = create_engine(DatabaseSettings(database_url=database_url))
     commits: list[None] = []
     writer = InquiryWriter(create_sessionmaker(engine), lambda: commits.append(None))
-    fields = {k: v for k, v in inquiry_body().items() if k != "source"}
+    fields = msgspec.convert(inquiry_body(), InquiryInput)
     good = new_inquiry("m-poison", fields)
-    twin = new_inquiry("m-poison", fields)
-    clash = msgspec.structs.replace(twin, row={**twin.row, "id": good.created.id})
+    clash = msgspec.structs.replace(new_inquiry("m-poison", fields), id=good.id)
     try:
         results = await asyncio.gather(
             writer.write(good), writer.write(clash), return_exceptions=True
@@ -89,10 +90,52 @@ async def test_a_row_the_database_refuses_fails_only_its_own_write(database_url:
     finally:
         await engine.dispose()
 
-    assert results[0] is None
+    assert results[0] == Stored(good.id, good.created_at)
     assert isinstance(results[1], Exception)
     assert "duplicate key" in str(results[1])
     assert commits  # the relay was woken for the committed one
     db = Database(database_url)
     assert db.value("SELECT count(*) FROM inquiries WHERE merchant_id = 'm-poison'") == 1
     assert db.value("SELECT count(*) FROM outbox WHERE merchant_id = 'm-poison'") <= 1
+
+
+async def test_keyed_submits_in_one_batch_store_one_inquiry(database_url: str) -> None:
+    engine = create_engine(DatabaseSettings(database_url=database_url))
+    writer = InquiryWriter(create_sessionmaker(engine), lambda: None)
+    fields = msgspec.convert(inquiry_body(), InquiryInput)
+    inquiries = [new_inquiry("m-keyed", fields) for _ in range(5)]
+    same, other = IdempotencyClaim("k-batch", "hash-a"), IdempotencyClaim("k-batch", "hash-b")
+    try:
+        results = await asyncio.gather(
+            *(writer.write(inquiry, same) for inquiry in inquiries[:4]),
+            writer.write(inquiries[4], other),
+            return_exceptions=True,
+        )
+    finally:
+        await engine.dispose()
+
+    first = Stored(inquiries[0].id, inquiries[0].created_at)
+    assert results[:4] == [first] * 4  # the first claim wins; the others replay its answer
+    assert isinstance(results[4], IdempotencyKeyReused)
+    db = Database(database_url)
+    assert db.value("SELECT count(*) FROM inquiries WHERE merchant_id = 'm-keyed'") == 1
+    assert db.value("SELECT count(*) FROM outbox WHERE merchant_id = 'm-keyed'") <= 1
+
+
+async def test_idempotency_keys_older_than_a_day_are_purged(database_url: str) -> None:
+    db = Database(database_url)
+    db.rows(
+        "INSERT INTO idempotency_keys (merchant_id, key, request_hash, response, created_at)"
+        " VALUES ('m-purge', 'old', 'h', '{}', now() - interval '25 hours'),"
+        " ('m-purge', 'recent', 'h', '{}', now() - interval '23 hours') RETURNING key"
+    )
+    engine = create_engine(DatabaseSettings(database_url=database_url))
+    writer = InquiryWriter(create_sessionmaker(engine), lambda: None)
+    fields = msgspec.convert(inquiry_body(), InquiryInput)
+    try:
+        await writer.write(new_inquiry("m-purge", fields), IdempotencyClaim("new", "h"))
+    finally:
+        await engine.dispose()
+
+    keys = db.rows("SELECT key FROM idempotency_keys WHERE merchant_id = 'm-purge' ORDER BY key")
+    assert [row["key"] for row in keys] == ["new", "recent"]

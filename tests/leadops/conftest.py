@@ -15,9 +15,10 @@ import psycopg
 import pytest
 
 from tests.backoffice.conftest import api, backoffice
+from tests.notifier.conftest import notifier
 from tests.support import Database, ServiceProcess
 
-__all__ = ["api", "backoffice"]  # the backoffice tests' fixtures, for these tests too
+__all__ = ["api", "backoffice", "notifier"]  # other folders' fixtures, for these tests too
 
 # Every NOT NULL column without a server default, so a row can be written without the API.
 _INSERT = """

@@ -11,13 +11,15 @@ from litestar.response import Stream
 
 from services.backoffice.auth import authorize, requires
 from services.backoffice.exports import service
-from services.backoffice.inquiries.filters import provide_filters
+from services.backoffice.inquiries.controllers import BEARER
+from services.backoffice.inquiries.params import filters_of
 from services.backoffice.inquiries.repository import Filters
 from shared.auth import InquiryPermissions as P
 from shared.runtime import Runtime
 from shared.web import error_responses
 
-CSV = "text/csv; charset=utf-8"
+# Litestar adds ``; charset=utf-8`` to text media types itself.
+CSV = "text/csv"
 
 
 class ExportController(Controller):
@@ -26,7 +28,8 @@ class ExportController(Controller):
     path = "/v1/inquiries/export"
     tags = ["inquiries"]
     guards = [authorize]
-    dependencies = {"filters": Provide(provide_filters, sync_to_thread=False)}
+    security = BEARER
+    dependencies = {"filters": Provide(filters_of, sync_to_thread=False)}
 
     @get(
         "/",

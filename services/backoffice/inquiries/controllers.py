@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-import re
-import uuid
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import Provide
 from litestar.exceptions import ValidationException
+from litestar.openapi.spec import SecurityRequirement
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.backoffice.auth import authorize, requires
-from services.backoffice.inquiries import actions, edits, service
-from services.backoffice.inquiries.filters import provide_filters
+from services.backoffice.inquiries import actions, service
+from services.backoffice.inquiries.params import (
+    BodyRequest,
+    Cursor,
+    From,
+    Id,
+    To,
+    filters_of,
+    moment,
+    parse_if_match,
+    validation_error,
+)
 from services.backoffice.inquiries.repository import Filters
 from services.backoffice.inquiries.schemas import (
     AssignBody,
@@ -33,40 +41,24 @@ from services.backoffice.inquiries.schemas import (
 from services.backoffice.reports.schemas import Interval
 from shared.auth import InquiryPermissions as P
 from shared.auth import Principal
-from shared.errors import FieldError
-from shared.inquiries.labels import (
-    LOST_REASON_LABELS,
-    STATUS_LABELS,
-    TYPE_LABELS,
-)
+from shared.inquiries.changes import Delete, Edit, Restore
+from shared.inquiries.fields import InquiryPatch, StaffInquiryInput
+from shared.inquiries.labels import LOST_REASON_LABELS, STATUS_LABELS, TYPE_LABELS
+from shared.inquiries.validation import decode_object, invalid, validate_input, validate_patch
+from shared.inquiries.writes import load
 from shared.leads.labels import FIELD_LABELS, TOPIC_LABELS
 from shared.models import Inquiry
-from shared.web import ErrorBody, error_response
-
-_NAMED = re.compile(r"field `([^`]+)`")
-# Python names of parameters whose wire name differs (``from`` is a keyword).
-_WIRE_NAMES = {"created_from": "from", "created_to": "to", "if_match": "If-Match"}
-Id = Annotated[uuid.UUID, Parameter(description="The inquiry id")]
-
-
-def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[ErrorBody]:
-    """Litestar's body errors, with the field named even when msgspec reports it as ``$``."""
-    errors = []
-    for item in exc.extra if isinstance(exc.extra, list) else []:
-        text = str(item.get("message", ""))
-        named = _NAMED.search(text)
-        key = str(item.get("key", ""))
-        field = named.group(1) if named and key in ("", "data") else key or "body"
-        field = _WIRE_NAMES.get(field, field)
-        errors.append(FieldError(field, text))
-    if not errors:
-        errors = [FieldError("body", str(exc.detail))]
-    detail = "invalid request: " + "; ".join(f"{e.field}: {e.message}" for e in errors)
-    return error_response(400, detail, errors)
+from shared.web import error_responses, request_body_operation
 
 
 def _with_etag(row: Inquiry, status_code: int = 200) -> Response[InquiryOut]:
     return Response(inquiry_out(row), status_code=status_code, headers={"ETag": f'"{row.version}"'})
+
+
+_JSON = ["application/json"]
+MAX_BODY = 64 * 1024
+#: The scheme ``services.backoffice.app`` declares; every route here needs it.
+BEARER: list[SecurityRequirement] = [{"BearerToken": []}]
 
 
 class InquiryController(Controller):
@@ -75,8 +67,11 @@ class InquiryController(Controller):
     path = "/v1/inquiries"
     tags = ["inquiries"]
     guards = [authorize]
-    dependencies = {"filters": Provide(provide_filters, sync_to_thread=False)}
-    exception_handlers = {ValidationException: _validation_error}
+    security = BEARER
+    exception_handlers = {ValidationException: validation_error}
+    request_max_body_size = MAX_BODY
+    request_class = BodyRequest
+    dependencies = {"filters": Provide(filters_of, sync_to_thread=False)}
 
     @get("/", opt=requires(P.FIND), summary="List inquiries (keyset pagination)")
     async def find(
@@ -85,7 +80,7 @@ class InquiryController(Controller):
         filters: Filters,
         sort: Literal["created_at", "-created_at"] = "-created_at",
         limit: Annotated[int, Parameter(ge=1, le=100)] = 50,
-        cursor: Annotated[str | None, Parameter(max_length=200)] = None,
+        cursor: Cursor = None,
     ) -> InquiryPage:
         """Inquiries of the merchant, newest first unless ``sort=created_at``; spam hidden."""
         return await service.find(session, filters, sort=sort, limit=limit, cursor=cursor)
@@ -100,20 +95,22 @@ class InquiryController(Controller):
         self,
         session: AsyncSession,
         merchant: str,
-        created_from: Annotated[datetime | None, Parameter(query="from")] = None,
-        created_to: Annotated[datetime | None, Parameter(query="to")] = None,
+        created_from: From = None,
+        created_to: To = None,
         interval: Interval | None = None,
     ) -> StatsOut:
         """Over inquiries created in [from, to) (spam excluded); ``interval`` adds ``series``."""
-        filters = Filters(merchant, created_after=created_from, created_before=created_to)
-        return await service.stats(session, filters, interval)
+        after, before = moment("from", created_from), moment("to", created_to)
+        return await service.stats(
+            session, Filters(merchant, None, None, None, None, after, before), interval
+        )
 
     @get("/{inquiry_id:uuid}", opt=requires(P.FIND_BY_ID), summary="One inquiry, with its ETag")
     async def get_one(
         self, session: AsyncSession, merchant: str, inquiry_id: Id
     ) -> Response[InquiryOut]:
         """The inquiry with its labels; ``ETag`` is its version, for ``If-Match``."""
-        return _with_etag(await service.get(session, merchant, inquiry_id))
+        return _with_etag(await load(session, merchant, inquiry_id))
 
     @get("/{inquiry_id:uuid}/events", opt=requires(P.FIND_BY_ID), summary="Audit trail")
     async def events(
@@ -122,42 +119,63 @@ class InquiryController(Controller):
         """Every change of the inquiry, oldest first, with actor and time."""
         return await service.events(session, merchant, inquiry_id)
 
-    @post("/", opt=requires(P.CREATE), summary="Create a staff-entered lead")
+    @post(
+        "/",
+        opt=requires(P.CREATE),
+        summary="Create a staff-entered lead",
+        operation_class=request_body_operation(StaffInquiryInput, _JSON),
+        responses=error_responses(400, 413),
+    )
     async def create(
-        self, session: AsyncSession, merchant: str, principal: Principal, data: dict[str, Any]
+        self,
+        request: Request[Any, Any, Any],
+        session: AsyncSession,
+        merchant: str,
+        principal: Principal,
     ) -> Response[InquiryOut]:
         """Starts NEW and is notified as ``submitted``, like a public submit."""
-        created = await service.create(session, merchant, principal.sub, data)
-        return Response(created, status_code=201, headers={"ETag": f'"{created.version}"'})
+        fields, errors = validate_input(decode_object(await request.body()), StaffInquiryInput)
+        if errors or fields is None:
+            raise invalid(errors)
+        return _with_etag(await actions.create(session, merchant, principal.sub, fields), 201)
 
-    @patch("/{inquiry_id:uuid}", opt=requires(P.UPDATE), summary="Change fields (not status)")
+    @patch(
+        "/{inquiry_id:uuid}",
+        opt=requires(P.UPDATE),
+        summary="Change fields (not status)",
+        operation_class=request_body_operation(InquiryPatch, _JSON),
+        responses=error_responses(400, 412, 413),
+    )
     async def update(
         self,
+        request: Request[Any, Any, Any],
         session: AsyncSession,
         merchant: str,
         principal: Principal,
         inquiry_id: Id,
-        data: dict[str, Any],
-        if_match: Annotated[str | None, Parameter(header="if-match")] = None,
+        if_match: Annotated[str | None, Parameter(header="if-match", max_length=64)] = None,
     ) -> Response[InquiryOut]:
         """Contact, business, subject, message, type, locale and source; 412 on a stale ETag."""
-        expected = edits.parse_if_match(if_match)
-        row = await edits.update(session, merchant, inquiry_id, principal.sub, data, expected)
-        return _with_etag(row)
+        expected = parse_if_match(if_match)
+        edit = Edit(validate_patch(decode_object(await request.body())), expected)
+        return _with_etag(await actions.change(session, merchant, inquiry_id, principal.sub, edit))
 
     @delete("/{inquiry_id:uuid}", opt=requires(P.DELETE), summary="Soft-delete", status_code=204)
     async def delete(
         self, session: AsyncSession, merchant: str, principal: Principal, inquiry_id: Id
     ) -> None:
         """Hide the inquiry from every read until it is restored."""
-        await edits.delete(session, merchant, inquiry_id, principal.sub)
+        await actions.change(session, merchant, inquiry_id, principal.sub, Delete())
 
     @post("/{inquiry_id:uuid}/restore", opt=requires(P.DELETE), status_code=200)
     async def restore(
         self, session: AsyncSession, merchant: str, principal: Principal, inquiry_id: Id
     ) -> Response[InquiryOut]:
         """Bring back a soft-deleted inquiry; 409 if it is not deleted."""
-        return _with_etag(await edits.restore(session, merchant, inquiry_id, principal.sub))
+        restore = Restore()
+        return _with_etag(
+            await actions.change(session, merchant, inquiry_id, principal.sub, restore)
+        )
 
     @post("/{inquiry_id:uuid}/assign", opt=requires(P.UPDATE), status_code=200)
     async def assign(
@@ -169,8 +187,10 @@ class InquiryController(Controller):
         data: AssignBody | None = None,
     ) -> Response[InquiryOut]:
         """Claim it (for yourself by default); 409 naming the holder unless ``reassign``."""
-        body = data or AssignBody()
-        return _with_etag(await actions.assign(session, merchant, inquiry_id, principal.sub, body))
+        assign = (data or AssignBody()).command(principal.sub)
+        return _with_etag(
+            await actions.change(session, merchant, inquiry_id, principal.sub, assign)
+        )
 
     @post("/{inquiry_id:uuid}/reply", opt=requires(P.UPDATE), status_code=200)
     async def reply(
@@ -182,7 +202,8 @@ class InquiryController(Controller):
         data: ReplyBody,
     ) -> Response[InquiryOut]:
         """Record a reply (author and time) on an ASSIGNED or REPLIED inquiry."""
-        return _with_etag(await actions.reply(session, merchant, inquiry_id, principal.sub, data))
+        reply = data.command()
+        return _with_etag(await actions.change(session, merchant, inquiry_id, principal.sub, reply))
 
     @post("/{inquiry_id:uuid}/convert", opt=requires(P.UPDATE), status_code=200)
     async def convert(
@@ -194,8 +215,10 @@ class InquiryController(Controller):
         data: ConvertBody | None = None,
     ) -> Response[InquiryOut]:
         """Close as converted (terminal)."""
-        body = data or ConvertBody()
-        return _with_etag(await actions.convert(session, merchant, inquiry_id, principal.sub, body))
+        convert = (data or ConvertBody()).command()
+        return _with_etag(
+            await actions.change(session, merchant, inquiry_id, principal.sub, convert)
+        )
 
     @post("/{inquiry_id:uuid}/lose", opt=requires(P.UPDATE), status_code=200)
     async def lose(
@@ -207,7 +230,8 @@ class InquiryController(Controller):
         data: LoseBody,
     ) -> Response[InquiryOut]:
         """Close as lost with a reason (terminal)."""
-        return _with_etag(await actions.lose(session, merchant, inquiry_id, principal.sub, data))
+        lose = data.command()
+        return _with_etag(await actions.change(session, merchant, inquiry_id, principal.sub, lose))
 
 
 class LabelsController(Controller):
@@ -216,6 +240,7 @@ class LabelsController(Controller):
     path = "/v1/labels"
     tags = ["labels"]
     guards = [authorize]
+    security = BEARER
 
     @get("/", sync_to_thread=False, summary="Bilingual labels")
     def labels(self) -> LabelsOut:

@@ -1,4 +1,7 @@
-"""SQL of the backoffice: merchant-scoped reads, filtered listings, stats, conditional updates."""
+"""SQL of the backoffice reads: filtered listings, counts, stats, the audit trail.
+
+The writes' SQL is ``shared.inquiries.repository``.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, and_, func, not_, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, and_, func, not_, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.models import Inquiry, InquiryEvent
@@ -110,48 +113,6 @@ async def stats(session: AsyncSession, filters: Filters) -> tuple[dict[str, int]
         )
     ).one()
     return counts, row.median, row.p90
-
-
-async def get(
-    session: AsyncSession, merchant_id: str, inquiry_id: uuid.UUID, *, deleted: bool = False
-) -> Inquiry | None:
-    """One inquiry of the merchant: live ones, or only soft-deleted ones when ``deleted``."""
-    gone = Inquiry.deleted_at.is_not(None) if deleted else Inquiry.deleted_at.is_(None)
-    statement = select(Inquiry).where(
-        Inquiry.id == inquiry_id, Inquiry.merchant_id == merchant_id, gone
-    )
-    # A retry after a lost race must see the committed row, not the session's cached copy.
-    statement = statement.execution_options(populate_existing=True)
-    return (await session.execute(statement)).scalar_one_or_none()
-
-
-async def update_if_version(
-    session: AsyncSession,
-    row: Inquiry,
-    values: dict[str, Any],
-    *,
-    deleted: bool = False,
-) -> Inquiry | None:
-    """Apply ``values`` only if the row still has the version we read; the updated row or None.
-
-    The database decides races: of concurrent writers that read the same version, exactly one
-    matches, the others see the new version (READ COMMITTED re-checks the WHERE) and get None.
-    """
-    gone = Inquiry.deleted_at.is_not(None) if deleted else Inquiry.deleted_at.is_(None)
-    statement = (
-        update(Inquiry)
-        .where(
-            Inquiry.id == row.id,
-            Inquiry.merchant_id == row.merchant_id,
-            Inquiry.version == row.version,
-            Inquiry.status == row.status,
-            gone,
-        )
-        .values(**values, version=Inquiry.version + 1)
-        .returning(Inquiry)
-        .execution_options(populate_existing=True)
-    )
-    return (await session.execute(statement)).scalar_one_or_none()
 
 
 async def events_of(session: AsyncSession, inquiry_id: uuid.UUID) -> Sequence[InquiryEvent]:

@@ -10,6 +10,7 @@ import msgspec
 from msgspec import Meta
 
 from services.backoffice.reports.schemas import SlaOut, TrendBucket
+from shared.inquiries.changes import Assign, Convert, Lose, Reply
 from shared.inquiries.labels import (
     LOST_REASON_LABELS,
     STATUS_LABELS,
@@ -17,6 +18,7 @@ from shared.inquiries.labels import (
     Label,
     LostReason,
 )
+from shared.inquiries.validation import clean_body
 from shared.models import Inquiry
 
 Note = Annotated[str, Meta(max_length=5000)]
@@ -149,11 +151,20 @@ class AssignBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     assignee_id: Annotated[str, Meta(min_length=1, max_length=128)] | None = None
     reassign: bool = False
 
+    def command(self, actor_id: str) -> Assign:
+        """The change it asks for."""
+        body = clean_body(self)
+        return Assign(assignee_id=body.assignee_id or actor_id, reassign=body.reassign)
+
 
 class ReplyBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """The reply sent to the prospect."""
 
     message: Annotated[str, Meta(min_length=1, max_length=5000)]
+
+    def command(self) -> Reply:
+        """The change it asks for."""
+        return Reply(message=clean_body(self).message)
 
 
 class ConvertBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -161,9 +172,18 @@ class ConvertBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     note: Note | None = None
 
+    def command(self) -> Convert:
+        """The change it asks for."""
+        return Convert(note=clean_body(self).note)
+
 
 class LoseBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Close the inquiry as lost, and why."""
 
     reason: LostReason
     note: Note | None = None
+
+    def command(self) -> Lose:
+        """The change it asks for."""
+        body = clean_body(self)
+        return Lose(reason=body.reason, note=body.note)

@@ -1,4 +1,4 @@
-"""The data of the ``overdue`` event (SPEC §13)."""
+"""The data of the ``overdue`` event (SPEC §13) and of its audit entry."""
 
 from __future__ import annotations
 
@@ -16,4 +16,10 @@ class OverdueData(msgspec.Struct, frozen=True):
     status: str
     assignee_id: str | None
     created_at: datetime
+    due_at: datetime
+
+
+class OverdueNote(msgspec.Struct, frozen=True):
+    """The audit data of the overdue announcement: the deadline that passed."""
+
     due_at: datetime

@@ -10,21 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import Callable
 from typing import Any
 
-import msgspec
 import structlog
 from prometheus_client import Counter
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.backoffice.overdue import repository
-from services.backoffice.overdue.schemas import OverdueData
+from services.backoffice.overdue.schemas import OverdueData, OverdueNote
 from shared import outbox
-from shared.events import Event, Topic
-from shared.inquiries.repository import insert_audit_events
+from shared.events import Event, Topic, new_event
+from shared.inquiries.changes import AuditEntry
+from shared.inquiries.repository import insert_audit_entries
 
 log = structlog.get_logger("overdue")
 
@@ -41,27 +40,20 @@ def _event_of(row: Row[Any]) -> Event:
         created_at=row.created_at,
         due_at=row.due_at,
     )
-    return Event(
-        topic=Topic.OVERDUE,
-        event_id=uuid.uuid4(),
-        merchant_id=row.merchant_id,
+    return new_event(Topic.OVERDUE, row.merchant_id, row.id, row.overdue_notified_at, data)
+
+
+def _audit_of(row: Row[Any]) -> AuditEntry:
+    return AuditEntry(
         inquiry_id=row.id,
-        occurred_at=row.overdue_notified_at,
-        data=msgspec.to_builtins(data),
+        merchant_id=row.merchant_id,
+        actor_id=None,
+        action="overdue",
+        from_status=row.status,
+        to_status=row.status,
+        at=row.overdue_notified_at,
+        data=OverdueNote(row.due_at),
     )
-
-
-def _audit_of(row: Row[Any]) -> dict[str, Any]:
-    return {
-        "inquiry_id": row.id,
-        "merchant_id": row.merchant_id,
-        "actor_id": None,
-        "action": "overdue",
-        "from_status": row.status,
-        "to_status": row.status,
-        "at": row.overdue_notified_at,
-        "data": {"due_at": msgspec.to_builtins(row.due_at)},
-    }
 
 
 class OverdueScanner:
@@ -109,7 +101,7 @@ class OverdueScanner:
         async with self._sessions() as session, session.begin():
             rows = await repository.claim_overdue(session, _BATCH)
             if rows:
-                await insert_audit_events(session, [_audit_of(row) for row in rows])
+                await insert_audit_entries(session, [_audit_of(row) for row in rows])
                 await outbox.enqueue(session, *(_event_of(row) for row in rows))
         if rows:
             self._after_commit()

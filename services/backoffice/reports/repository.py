@@ -46,7 +46,9 @@ async def series(
             func.count(Inquiry.first_replied_at).label("first_replied"),
             func.count().filter(Inquiry.status == "CONVERTED").label("converted"),
             func.count().filter(Inquiry.status == "LOST").label("lost"),
-            func.percentile_cont(0.5).within_group(_REPLY_SECONDS).label("median"),
+            func.percentile_cont(0.5)
+            .within_group(_REPLY_SECONDS)
+            .label("first_reply_median_seconds"),
         )
         .where(*conditions(filters))
         .group_by(bucket_of)
@@ -60,7 +62,7 @@ async def series(
             func.coalesce(totals.c.first_replied, zero).label("first_replied"),
             func.coalesce(totals.c.converted, zero).label("converted"),
             func.coalesce(totals.c.lost, zero).label("lost"),
-            totals.c.median,
+            totals.c.first_reply_median_seconds,
         )
         .select_from(buckets.outerjoin(totals, totals.c.start == buckets.c.start))
         .order_by(buckets.c.start)

@@ -18,8 +18,7 @@ _UNIT = {"day": timedelta(days=1), "week": timedelta(weeks=1)}
 
 async def sla(session: AsyncSession, filters: Filters) -> SlaOut:
     """How the matching inquiries fared against their first-response deadline."""
-    row = await repository.sla(session, filters)
-    return SlaOut(met=row.met, missed=row.missed, open_overdue=row.open_overdue)
+    return SlaOut(**(await repository.sla(session, filters))._mapping)
 
 
 def _range(
@@ -51,14 +50,4 @@ async def series(
     and the median seconds to first reply of the inquiries submitted in it."""
     start, end = _range(start, end, interval)
     rows = await repository.series(session, filters, interval, start, end)
-    return [
-        TrendBucket(
-            start=row.start,
-            submitted=row.submitted,
-            first_replied=row.first_replied,
-            converted=row.converted,
-            lost=row.lost,
-            first_reply_median_seconds=None if row.median is None else float(row.median),
-        )
-        for row in rows
-    ]
+    return [TrendBucket(**row._mapping) for row in rows]

@@ -9,6 +9,7 @@ from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.backoffice.auth import authorize, requires
+from services.backoffice.inquiries.controllers import BEARER, MAX_BODY
 from services.backoffice.settings import service
 from services.backoffice.settings.schemas import SettingsBody, SettingsOut, parse_settings
 from shared.auth import InquiryPermissions as P
@@ -29,6 +30,8 @@ class SettingsController(Controller):
     path = "/v1/settings"
     tags = ["settings"]
     guards = [authorize]
+    security = BEARER
+    request_max_body_size = MAX_BODY
     dependencies = {"sla": Provide(provide_sla, sync_to_thread=False)}
 
     @get(

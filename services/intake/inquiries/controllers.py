@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import msgspec
 from litestar import Controller, Request, Response, post
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from litestar.response import Redirect
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.context import IntakeContext
 from services.intake.inquiries import service
@@ -20,7 +18,8 @@ from services.intake.inquiries.pages import error_page, thank_you_page
 from services.intake.inquiries.schemas import Submission, SubmitResponse
 from services.intake.ratelimit import client_ip
 from shared.errors import AppError, BadRequest, FieldError, UnsupportedMediaType
-from shared.inquiries.fields import MERCHANT_ID, InquiryInput, locale_of, validate_input
+from shared.inquiries.fields import InquiryInput, merchant_error
+from shared.inquiries.validation import decode_object, invalid, locale_of, validate_input
 from shared.web import error_response, error_responses, request_body_operation
 
 MAX_BODY = 32 * 1024
@@ -34,11 +33,29 @@ def resolve_merchant(header: str | None, query: str | None) -> tuple[str, list[F
     if header is not None and query is not None and header != query:
         return "", [FieldError("x-merchant-id", "differs from the merchant_id query parameter")]
     merchant = header if header is not None else query
-    if merchant is None:
-        return "", [FieldError("x-merchant-id", "is required (header, or merchant_id query)")]
-    if not MERCHANT_ID.match(merchant):
-        return "", [FieldError("x-merchant-id", "must be 1-64 of A-Z a-z 0-9 _ -")]
-    return merchant, []
+    error = merchant_error(merchant)
+    return ("", [error]) if error is not None else (merchant or "", [])
+
+
+def _form_fields(body: bytes) -> dict[str, Any]:
+    """A form body as the JSON one would be: ``source.page_url`` and such under ``source``."""
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError as exc:
+        raise BadRequest("form body is not valid UTF-8") from exc
+    form: dict[str, Any] = {}
+    source: dict[str, str] = {}
+    for key, value in pairs:
+        if key.startswith("source."):
+            source[key.removeprefix("source.")] = value
+        else:
+            form[key] = value
+    if source:
+        if "source" in form:
+            error = FieldError("source", "send source.* fields or source, not both")
+            raise BadRequest("invalid inquiry: source", errors=[error])
+        form["source"] = source
+    return form
 
 
 async def read_body(request: Request[Any, Any, Any]) -> tuple[dict[str, Any], bool]:
@@ -50,26 +67,8 @@ async def read_body(request: Request[Any, Any, Any]) -> tuple[dict[str, Any], bo
         )
     body = await request.body()
     if media_type == _JSON:
-        try:
-            data = msgspec.json.decode(body)
-        except msgspec.DecodeError as exc:
-            raise BadRequest(f"body is not valid JSON: {exc}") from exc
-        except RecursionError as exc:
-            raise BadRequest("body is not valid JSON: nested too deeply") from exc
-        if not isinstance(data, dict):
-            raise BadRequest("body must be a JSON object")
-        return data, False
-    try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict")
-    except UnicodeDecodeError as exc:
-        raise BadRequest("form body is not valid UTF-8") from exc
-    form: dict[str, Any] = {}
-    for key, value in pairs:
-        if key.startswith("source."):
-            form.setdefault("source", {})[key.removeprefix("source.")] = value
-        else:
-            form[key] = value
-    return form, True
+        return decode_object(body), False
+    return _form_fields(body), True
 
 
 def _wants_html(request: Request[Any, Any, Any]) -> bool:
@@ -122,7 +121,6 @@ class SubmitController(Controller):
     async def submit(
         self,
         request: Request[Any, Any, State],
-        session: AsyncSession,
         x_merchant_id: str | None = Parameter(header="x-merchant-id", required=False),
         merchant_id: str | None = Parameter(query="merchant_id", required=False),
         idempotency_key: str | None = Parameter(header="idempotency-key", required=False),
@@ -135,20 +133,19 @@ class SubmitController(Controller):
             request.headers.get("x-forwarded-for"),
             intake.trusted_proxies,
         )
-        await intake.limiter.hit(ip, merchant or None)
+        await intake.limiter.hit(ip, None)  # every request counts against its client IP
         raw, is_form = await read_body(request)
         request.state.locale = locale_of(raw)
         request.state.html_form = is_form and _wants_html(request)
-        fields, errors = validate_input(raw)
+        fields, errors = validate_input(raw, InquiryInput)
         if idempotency_key is not None and not 1 <= len(idempotency_key) <= 255:
             errors.append(FieldError("Idempotency-Key", "must be 1-255 characters"))
         errors = merchant_errors + errors
-        if errors:
-            raise BadRequest(
-                "invalid inquiry: " + ", ".join(e.field for e in errors), errors=errors
-            )
+        if errors or fields is None:
+            raise invalid(errors)
+        # Only an accepted submit counts against its merchant: junk cannot shut their form.
+        await intake.limiter.hit(None, merchant)
         answer = await service.submit(
-            session,
             intake.writer,
             Submission(
                 merchant_id=merchant,

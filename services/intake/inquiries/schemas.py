@@ -8,6 +8,8 @@ from typing import Literal
 
 import msgspec
 
+from shared.inquiries.fields import InquiryInput
+
 
 class SubmitResponse(msgspec.Struct, frozen=True):
     """The answer to an accepted submit (and to its idempotent replays)."""
@@ -21,6 +23,6 @@ class Submission(msgspec.Struct, frozen=True):
     """A validated submit, ready for the service."""
 
     merchant_id: str
-    fields: dict[str, object]
+    fields: InquiryInput
     is_spam: bool
     idempotency_key: str | None

@@ -1,0 +1,104 @@
+"""The one validator of inquiry input: typed results, every error at once, both languages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import pytest
+
+from services.backoffice.inquiries.schemas import AssignBody, LoseBody, ReplyBody
+from shared.errors import BadRequest
+from shared.inquiries.fields import (
+    InquiryInput,
+    InquiryPatch,
+    Source,
+    StaffInquiryInput,
+    merchant_error,
+)
+from shared.inquiries.validation import clean_body, decode_object, validate_input, validate_patch
+from tests.support import inquiry_body
+
+
+def test_a_valid_submit_becomes_the_typed_trimmed_input() -> None:
+    raw = inquiry_body(name="  Ann ", country="vn", phone="", message="a\r\nb", button="Send")
+    fields, errors = validate_input(raw, InquiryInput)
+    assert errors == []
+    assert isinstance(fields, InquiryInput)
+    assert (fields.name, fields.country, fields.phone, fields.message) == (
+        "Ann",
+        "VN",
+        None,
+        "a\nb",
+    )
+    assert fields.source == Source(page_url="https://site.example/contact", utm_source="google")
+
+
+def test_every_error_is_listed_in_the_submit_locale() -> None:
+    fields, errors = validate_input({"email": "nope", "locale": "vi", "source": 3}, InquiryInput)
+    assert fields is None
+    messages = {e.field: e.message for e in errors}
+    assert set(messages) == {"name", "email", "business_name", "subject", "message", "source"}
+    assert messages["name"] == "là bắt buộc"
+    assert messages["source"] == "phải là một đối tượng"
+
+
+def test_staff_input_names_unknown_fields_where_a_form_ignores_them() -> None:
+    raw = inquiry_body(colour="blue")
+    assert validate_input(raw, InquiryInput)[1] == []
+    _, errors = validate_input(raw, StaffInquiryInput)
+    assert [(e.field, e.message) for e in errors] == [("colour", "is not a field of an inquiry")]
+
+
+def test_a_patch_carries_only_what_it_names() -> None:
+    patch = validate_patch(
+        {"subject": " New ", "phone": None, "source": {"referrer": "http://a.b"}}
+    )
+    assert msgspec.to_builtins(patch) == {
+        "phone": None,
+        "subject": "New",
+        "source": {"referrer": "http://a.b"},
+    }
+    assert patch.name is msgspec.UNSET
+    assert isinstance(patch, InquiryPatch)
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        ({"status": "LOST"}, "status"),
+        ({"colour": "blue"}, "colour"),
+        ({"name": None}, "name"),
+        ({"type": None}, "type"),
+        ({}, "body"),
+    ],
+)
+def test_a_bad_patch_is_a_400_naming_the_field(raw: dict[str, Any], field: str) -> None:
+    with pytest.raises(BadRequest) as refused:
+        validate_patch(raw)
+    assert [e.field for e in refused.value.errors or []] == [field]
+
+
+def test_staff_bodies_are_trimmed_and_checked_by_the_same_rules() -> None:
+    assert clean_body(ReplyBody(message="  hi\n")).message == "hi"
+    assert clean_body(LoseBody(reason="other", note="  ")).note is None
+    assert clean_body(AssignBody(assignee_id=" ann ")).assignee_id == "ann"
+    for body in (ReplyBody(message="  "), ReplyBody(message="a\x00b"), AssignBody("a\tb")):
+        with pytest.raises(BadRequest):
+            clean_body(body)
+
+
+def test_json_bodies_must_be_objects_of_sane_depth() -> None:
+    assert decode_object(b'{"a": 1}') == {"a": 1}
+    for body in (b"[1]", b"{", b'{"a":' * 5000, b"[" * 100_000):
+        with pytest.raises(BadRequest):
+            decode_object(body)
+
+
+def test_one_merchant_id_rule() -> None:
+    assert merchant_error("m-1_A") is None
+    for bad in (None, "", "m 1", "m1\n", "m" * 65):
+        error = merchant_error(bad)
+        assert error is not None
+        assert error.field == "x-merchant-id"
+        assert "1-64 of A-Z a-z 0-9 _ -" in error.message
