@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import jwt
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from shared.auth import InquiryPermissions
 from tests.conftest import JWT_SECRET
@@ -114,3 +114,12 @@ def arrival(page: Page) -> float:
     page.wait_for_function("window.arrivedAt !== undefined", timeout=10_000)
     seen: float = page.evaluate("window.arrivedAt")
     return seen
+
+
+def tab_to(page: Page, target: Locator, key: str = "Tab", limit: int = 40) -> None:
+    """Press ``key`` until ``target`` has the focus; fail if the keyboard cannot reach it."""
+    for _ in range(limit):
+        page.keyboard.press(key)
+        if target.evaluate("el => el === document.activeElement"):
+            return
+    raise AssertionError(f"{target} is not reachable with {key}")

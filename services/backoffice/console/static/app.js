@@ -126,6 +126,7 @@ function route() {
     state.inbox = mountInbox(list, context());
   }
   const id = INQUIRY_ROUTE.exec(location.hash)?.[1];
+  const closed = id ? undefined : state.detail?.id;
   document.body.classList.toggle("detail-open", Boolean(id));
   const pane = /** @type {HTMLElement} */ (document.getElementById("detail"));
   if (!id) {
@@ -134,7 +135,9 @@ function route() {
   } else if (state.detail?.id !== id) {
     state.detail = mountDetail(pane, context(), id);
   }
-  state.inbox.redraw(); // the open row, and the "New" marks of what is now seen
+  state.inbox.redraw(); // the open row, and the "Unread" marks of what is now seen
+  // Back in the list, the keyboard continues from the inquiry that was open.
+  if (closed) state.inbox.focusRow(closed);
 }
 
 /** Language changed: draw everything again in it. */
@@ -182,7 +185,8 @@ function startLiveUpdates() {
     },
     onState(liveState, detail) {
       if (liveState === "closed" && detail?.reason === "unauthorized") return signOut(detail.reason);
-      showLiveState(liveState === "connected" ? "liveOn" : liveState === "connecting" ? "liveConnecting" : "liveOff");
+      const shown = { connected: "liveOn", connecting: "liveConnecting", disconnected: "liveOff" };
+      showLiveState(shown[liveState] ?? "liveUnavailable");
     },
   })
     .then((live) => {

@@ -150,6 +150,10 @@ export function mountInbox(pane, ctx) {
       }
     },
     reload: () => load(false),
+    /** Put the keyboard focus on the link of a listed inquiry. @param {string} id */
+    focusRow(id) {
+      body.querySelector(`tr[data-id="${CSS.escape(id)}"] a`)?.focus();
+    },
     /** Show a fresher copy of a listed inquiry. */
     update(inquiry) {
       if (!items.has(inquiry.id)) return;
