@@ -235,6 +235,6 @@ class Restore(Change, frozen=True):
     topic = Topic.RESTORED
     on_deleted = True
 
-    def plan(self, at: Moment) -> Plan:
+    def plan(self, at: Moment) -> Plan:  # noqa: ARG002 - restoring needs nothing from the row
         """Clear ``deleted_at``."""
         return Plan({"deleted_at": None}, Restored())

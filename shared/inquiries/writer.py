@@ -100,7 +100,7 @@ class InquiryWriter:
             for waiting in batch:
                 await self._flush([waiting])
             return
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - handed to every waiting request, which raises it
             for waiting in batch:
                 _settle(waiting, exc)
             return
@@ -113,17 +113,19 @@ class InquiryWriter:
         self, session: AsyncSession, batch: list[_Waiting]
     ) -> list[Stored | Exception]:
         """Claim the keys, then store every inquiry whose claim (if any) succeeded."""
-        answers: list[Stored | Exception] = []
-        fresh: list[NewInquiry] = []
-        for waiting in batch:
-            answer = await self._claim(session, waiting)
-            if answer is None:
-                fresh.append(waiting.inquiry)
-                answer = Stored(waiting.inquiry.id, waiting.inquiry.created_at)
-            answers.append(answer)
+        held: dict[int, Stored | Exception] = {}
+        # Keys in one order in every batch: two instances' batches never wait on each other's
+        # keys crosswise (a deadlock).
+        for index in sorted(range(len(batch)), key=lambda i: _claim_order(batch[i])):
+            answer = await self._claim(session, batch[index])
+            if answer is not None:
+                held[index] = answer
+        fresh = [w.inquiry for i, w in enumerate(batch) if i not in held]
         if fresh:
             await store(session, fresh)
-        return answers
+        return [
+            held.get(i, Stored(w.inquiry.id, w.inquiry.created_at)) for i, w in enumerate(batch)
+        ]
 
     async def _claim(self, session: AsyncSession, waiting: _Waiting) -> Stored | Exception | None:
         """None when the inquiry is to be stored; else the earlier answer, or the 422."""
@@ -143,6 +145,11 @@ class InquiryWriter:
         if request_hash != claim.request_hash:
             return IdempotencyKeyReused("Idempotency-Key was already used with a different body")
         return msgspec.convert(response, Stored)
+
+
+def _claim_order(waiting: _Waiting) -> tuple[str, str]:
+    claim = waiting.claim
+    return ("", "") if claim is None else (waiting.inquiry.merchant_id, claim.key)
 
 
 def _settle(waiting: _Waiting, outcome: Stored | Exception) -> None:

@@ -114,7 +114,7 @@ def test_missing_malformed_or_conflicting_merchant_is_400(
         (b'{"name": "' + b"x" * 33_000 + b'"}', "application/json", 413, ""),
     ],
 )
-def test_unreadable_bodies_are_rejected(
+def test_unreadable_bodies_are_rejected(  # noqa: PLR0913 - fixtures and parameters
     intake: ServiceProcess,
     merchant: str,
     content: bytes,

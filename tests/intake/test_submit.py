@@ -80,6 +80,7 @@ def test_json_submit_stores_every_field_and_publishes_the_spec_payload(
         "business_name": "Acme Trading",
         "subject": "Pricing for 3 stores",
         "created_at": answer["created_at"],
+        "duplicate_of": None,  # SPEC §13: the merchant's first inquiry from this email
     }
     audit = db.rows(
         "SELECT action, to_status FROM inquiry_events WHERE inquiry_id = %s", answer["id"]

@@ -12,7 +12,8 @@ from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.backoffice.auth import authorize, requires
-from services.backoffice.inquiries import actions, service
+from services.backoffice.inquiries import service
+from services.backoffice.inquiries.actions import Target, create
 from services.backoffice.inquiries.params import (
     BodyRequest,
     Cursor,
@@ -71,7 +72,10 @@ class InquiryController(Controller):
     exception_handlers = {ValidationException: validation_error}
     request_max_body_size = MAX_BODY
     request_class = BodyRequest
-    dependencies = {"filters": Provide(filters_of, sync_to_thread=False)}
+    dependencies = {
+        "filters": Provide(filters_of, sync_to_thread=False),
+        "target": Provide(Target, sync_to_thread=False),
+    }
 
     @get("/", opt=requires(P.FIND), summary="List inquiries (keyset pagination)")
     async def find(
@@ -137,7 +141,7 @@ class InquiryController(Controller):
         fields, errors = validate_input(decode_object(await request.body()), StaffInquiryInput)
         if errors or fields is None:
             raise invalid(errors)
-        return _with_etag(await actions.create(session, merchant, principal.sub, fields), 201)
+        return _with_etag(await create(session, merchant, principal.sub, fields), 201)
 
     @patch(
         "/{inquiry_id:uuid}",
@@ -149,89 +153,45 @@ class InquiryController(Controller):
     async def update(
         self,
         request: Request[Any, Any, Any],
-        session: AsyncSession,
-        merchant: str,
-        principal: Principal,
-        inquiry_id: Id,
+        target: Target,
         if_match: Annotated[str | None, Parameter(header="if-match", max_length=64)] = None,
     ) -> Response[InquiryOut]:
         """Contact, business, subject, message, type, locale and source; 412 on a stale ETag."""
         expected = parse_if_match(if_match)
-        edit = Edit(validate_patch(decode_object(await request.body())), expected)
-        return _with_etag(await actions.change(session, merchant, inquiry_id, principal.sub, edit))
+        patch = validate_patch(decode_object(await request.body()))
+        return _with_etag(await target.change(Edit(patch, expected)))
 
     @delete("/{inquiry_id:uuid}", opt=requires(P.DELETE), summary="Soft-delete", status_code=204)
-    async def delete(
-        self, session: AsyncSession, merchant: str, principal: Principal, inquiry_id: Id
-    ) -> None:
+    async def delete(self, target: Target) -> None:
         """Hide the inquiry from every read until it is restored."""
-        await actions.change(session, merchant, inquiry_id, principal.sub, Delete())
+        await target.change(Delete())
 
     @post("/{inquiry_id:uuid}/restore", opt=requires(P.DELETE), status_code=200)
-    async def restore(
-        self, session: AsyncSession, merchant: str, principal: Principal, inquiry_id: Id
-    ) -> Response[InquiryOut]:
+    async def restore(self, target: Target) -> Response[InquiryOut]:
         """Bring back a soft-deleted inquiry; 409 if it is not deleted."""
-        restore = Restore()
-        return _with_etag(
-            await actions.change(session, merchant, inquiry_id, principal.sub, restore)
-        )
+        return _with_etag(await target.change(Restore()))
 
     @post("/{inquiry_id:uuid}/assign", opt=requires(P.UPDATE), status_code=200)
-    async def assign(
-        self,
-        session: AsyncSession,
-        merchant: str,
-        principal: Principal,
-        inquiry_id: Id,
-        data: AssignBody | None = None,
-    ) -> Response[InquiryOut]:
+    async def assign(self, target: Target, data: AssignBody | None = None) -> Response[InquiryOut]:
         """Claim it (for yourself by default); 409 naming the holder unless ``reassign``."""
-        assign = (data or AssignBody()).command(principal.sub)
-        return _with_etag(
-            await actions.change(session, merchant, inquiry_id, principal.sub, assign)
-        )
-
-    @post("/{inquiry_id:uuid}/reply", opt=requires(P.UPDATE), status_code=200)
-    async def reply(
-        self,
-        session: AsyncSession,
-        merchant: str,
-        principal: Principal,
-        inquiry_id: Id,
-        data: ReplyBody,
-    ) -> Response[InquiryOut]:
-        """Record a reply (author and time) on an ASSIGNED or REPLIED inquiry."""
-        reply = data.command()
-        return _with_etag(await actions.change(session, merchant, inquiry_id, principal.sub, reply))
+        return _with_etag(await target.change((data or AssignBody()).command(target.actor_id)))
 
     @post("/{inquiry_id:uuid}/convert", opt=requires(P.UPDATE), status_code=200)
     async def convert(
-        self,
-        session: AsyncSession,
-        merchant: str,
-        principal: Principal,
-        inquiry_id: Id,
-        data: ConvertBody | None = None,
+        self, target: Target, data: ConvertBody | None = None
     ) -> Response[InquiryOut]:
         """Close as converted (terminal)."""
-        convert = (data or ConvertBody()).command()
-        return _with_etag(
-            await actions.change(session, merchant, inquiry_id, principal.sub, convert)
-        )
+        return _with_etag(await target.change((data or ConvertBody()).command()))
+
+    @post("/{inquiry_id:uuid}/reply", opt=requires(P.UPDATE), status_code=200)
+    async def reply(self, target: Target, data: ReplyBody) -> Response[InquiryOut]:
+        """Record a reply (author and time) on an ASSIGNED or REPLIED inquiry."""
+        return _with_etag(await target.change(data.command()))
 
     @post("/{inquiry_id:uuid}/lose", opt=requires(P.UPDATE), status_code=200)
-    async def lose(
-        self,
-        session: AsyncSession,
-        merchant: str,
-        principal: Principal,
-        inquiry_id: Id,
-        data: LoseBody,
-    ) -> Response[InquiryOut]:
+    async def lose(self, target: Target, data: LoseBody) -> Response[InquiryOut]:
         """Close as lost with a reason (terminal)."""
-        lose = data.command()
-        return _with_etag(await actions.change(session, merchant, inquiry_id, principal.sub, lose))
+        return _with_etag(await target.change(data.command()))
 
 
 class LabelsController(Controller):

@@ -85,7 +85,7 @@ def parse_if_match(if_match: str | None) -> int | None:
     return int(tag)
 
 
-def filters_of(
+def filters_of(  # noqa: PLR0913 - one argument per query filter of SPEC §6
     merchant: str,
     status: Status | None = None,
     assignee_id: UserId = None,

@@ -16,6 +16,7 @@ from typing import Any
 import structlog
 from prometheus_client import Counter
 from sqlalchemy import Row
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.backoffice.overdue import repository
@@ -90,7 +91,7 @@ class OverdueScanner:
                 if self._failing:
                     log.info("overdue scan recovered")
                     self._failing = False
-            except Exception as exc:  # the loop must outlive any one failure
+            except (SQLAlchemyError, OSError, TimeoutError) as exc:  # the database is away
                 if not self._failing:
                     log.warning("overdue scan failed; retrying", error_type=type(exc).__name__)
                     self._failing = True
