@@ -55,11 +55,17 @@ def test_two_staff_work_a_lead_live(
         bob.locator("#detail").get_by_role("button", name="Claim").click()
         expect(bob.get_by_role("alert")).to_contain_text("already assigned to alice")
 
+        # Bob starts a reply of his own; Alice's change redraws his view without losing it.
+        bob.locator("#detail").get_by_role("button", name="Reply", exact=True).click()
+        bob.locator("#detail").get_by_label("Reply").fill("Draft from Bob")
         detail = alice.locator("#detail")
         detail.get_by_role("button", name="Reply", exact=True).click()
         detail.get_by_label("Reply").fill("Happy to help, Ann.")
         detail.get_by_role("button", name="Send reply").click()
         expect(bob.locator("#detail .summary")).to_contain_text("Replied")
+        expect(bob.locator("#detail ol.activity")).to_contain_text("Happy to help, Ann.")
+        expect(bob.locator("#detail").get_by_label("Reply")).to_have_value("Draft from Bob")
+        expect(bob.locator("#detail").get_by_label("Reply")).to_be_focused()
         detail.get_by_role("button", name="Mark converted").click()
         expect(bob.locator("#detail .summary")).to_contain_text("Converted")
         expect(bob.locator("#detail").get_by_role("button", name="Claim")).to_have_count(0)

@@ -84,7 +84,13 @@ export function actionBar(ctx, id, slot, { onDone, onProblem, onEdit }) {
   /** Show the buttons (and the open form) for the inquiry as it is now. */
   function draw(inquiry) {
     last = inquiry;
+    // A redraw (often a colleague's live change) must not take the keyboard away: refocus the
+    // same field, or the button with the same name.
+    const focused = slot.contains(document.activeElement) ? /** @type {HTMLElement} */ (document.activeElement) : null;
     replace(slot, buttons(inquiry));
+    if (!focused) return;
+    if (slot.contains(focused)) focused.focus();
+    else [...slot.querySelectorAll("button")].find((b) => b.textContent === focused.textContent)?.focus();
   }
 
   function buttons(inquiry) {

@@ -20,7 +20,7 @@ export function mountDetail(pane, ctx, id) {
   const actionsSlot = h("div", { class: "actions-slot" });
   const editSlot = h("div");
   const fields = h("div", { class: "fields" });
-  const activity = h("ol", { class: "activity" });
+  const activity = h("ol", { class: "activity", "aria-labelledby": "activity-title" });
   /** @type {{inquiry: any, etag: string} | null} */
   let current = null;
   /** @type {HTMLFormElement | null} open while editing; live redraws leave it alone */
@@ -42,7 +42,7 @@ export function mountDetail(pane, ctx, id) {
     onProblem: showProblem,
     onEdit: () => {
       editor = editPanel(ctx, /** @type {any} */ (current), {
-        onClose: () => { editor = null; replace(editSlot); reload(); },
+        onClose: closeEditor,
         onProblem: showProblem,
       });
       replace(editSlot, editor);
@@ -54,10 +54,17 @@ export function mountDetail(pane, ctx, id) {
   function showProblem(error) {
     if (!error) return replace(problem);
     if (error.status === 412) {
-      const button = h("button", { type: "button", onclick: () => { editor = null; replace(editSlot); reload(); } }, t("reload"));
+      const button = h("button", { type: "button", onclick: () => { showProblem(null); closeEditor(); } }, t("reload"));
       return replace(problem, h("p", {}, t("stale")), button);
     }
     replace(problem, h("p", {}, error.detail ?? String(error)));
+  }
+
+  /** Leave editing (saved, cancelled or stale) and show the inquiry as the server has it. */
+  function closeEditor() {
+    editor = null;
+    replace(editSlot);
+    reload();
   }
 
   function draw() {

@@ -96,8 +96,16 @@ export function mountInbox(pane, ctx) {
     );
   }
 
+  /** Put the keyboard focus on the link of a listed inquiry. @param {string} id */
+  function focusRow(id) {
+    body.querySelector(`tr[data-id="${CSS.escape(id)}"] a`)?.focus();
+  }
+
   function draw() {
+    // Rows are rebuilt on every change: keep the keyboard where it was.
+    const focused = body.contains(document.activeElement) ? document.activeElement?.closest("tr")?.dataset.id : undefined;
     replace(body, [...items.values()].map(row));
+    if (focused) focusRow(focused);
     empty.hidden = !loaded || items.size > 0;
     more.hidden = cursor === null;
   }
@@ -124,8 +132,8 @@ export function mountInbox(pane, ctx) {
     let inquiry;
     try {
       inquiry = (await ctx.api.get(id)).inquiry;
-    } catch {
-      items.delete(id); // deleted meanwhile, or no longer ours to see
+    } catch (error) {
+      if (error.status === 404) items.delete(id); // deleted meanwhile
       return draw();
     }
     if (arriving && !items.has(id) && matches(inquiry)) items = new Map([[id, inquiry], ...items]);
@@ -150,10 +158,7 @@ export function mountInbox(pane, ctx) {
       }
     },
     reload: () => load(false),
-    /** Put the keyboard focus on the link of a listed inquiry. @param {string} id */
-    focusRow(id) {
-      body.querySelector(`tr[data-id="${CSS.escape(id)}"] a`)?.focus();
-    },
+    focusRow,
     /** Show a fresher copy of a listed inquiry. */
     update(inquiry) {
       if (!items.has(inquiry.id)) return;
