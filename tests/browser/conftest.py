@@ -19,9 +19,14 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".data" / "screenshots"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
-    """Playwright's driver, or a skip (a failure under CI) when there is no Chromium to drive."""
+    """Playwright's driver, or a skip (a failure under CI) when there is no Chromium to drive.
+
+    Package-scoped: the sync driver runs an event loop on the main thread while it lives, so it
+    must stop before the suite's asyncio tests run ("Runner.run() cannot be called from a
+    running event loop").
+    """
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         message = f"no Chromium at {CHROMIUM}: install it with `apt-get install chromium`"
         if os.environ.get("BROWSER_TESTS_REQUIRED") == "1":
@@ -31,9 +36,9 @@ def playwright() -> Iterator[Playwright]:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
-    """One headless Chromium for the whole session."""
+    """One headless Chromium for all the browser tests."""
     chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield chromium
     chromium.close()
