@@ -17,12 +17,12 @@ from tests.support import ServiceProcess, inquiry_body
 ALL = [p.value for p in InquiryPermissions]
 
 
-def token(sub: str, *merchants: str, name: str | None = None) -> str:
+def token(sub: str, *merchants: str, name: str | None = None, ttl: int = 3600) -> str:
     """A staff token with every inquiry permission for each of ``merchants``."""
     claims = {
         "sub": sub,
         "name": name or sub,
-        "exp": int(time.time()) + 3600,
+        "exp": int(time.time()) + ttl,
         "perms": {m: ALL for m in merchants},
     }
     return jwt.encode(claims, JWT_SECRET, algorithm="HS256")

@@ -64,6 +64,20 @@ def test_a_bad_token_is_refused_with_the_reason(
     expect(page.get_by_role("table", name="Inquiries")).to_have_count(0)
 
 
+def test_an_expired_token_ends_the_session(
+    context: BrowserContext, intake: ServiceProcess, backoffice: ServiceProcess
+) -> None:
+    m = merchant()
+    submit(intake, m, business_name="Lima Short Stay")
+    page = context.new_page()
+    sign_in(page, backoffice, token("rep1", m, ttl=4))
+    expect(rows(page).first).to_contain_text("Lima Short Stay")
+    # The notifier closes the socket at expiry (4001); the console goes back to the sign-in.
+    expect(page.get_by_label("Access token")).to_be_visible(timeout=15_000)
+    expect(page.get_by_role("alert")).to_contain_text("session ended")
+    assert page.evaluate("Object.keys(sessionStorage).length") == 0
+
+
 def test_filters_and_load_more(
     context: BrowserContext, intake: ServiceProcess, backoffice: ServiceProcess
 ) -> None:
