@@ -19,14 +19,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".data" / "screenshots"
 
 
-@pytest.fixture(scope="package")
+# Module scope, not session: Playwright's sync API keeps an asyncio loop running while it is
+# started, and the async tests collected after the browser tests could not run theirs.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
-    """Playwright's driver, or a skip (a failure under CI) when there is no Chromium to drive.
-
-    Package-scoped: the sync driver runs an event loop on the main thread while it lives, so it
-    must stop before the suite's asyncio tests run ("Runner.run() cannot be called from a
-    running event loop").
-    """
+    """Playwright's driver, or a skip (a failure under CI) when there is no Chromium to drive."""
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         message = f"no Chromium at {CHROMIUM}: install it with `apt-get install chromium`"
         if os.environ.get("BROWSER_TESTS_REQUIRED") == "1":
@@ -36,9 +33,9 @@ def playwright() -> Iterator[Playwright]:
         yield driver
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
-    """One headless Chromium for all the browser tests."""
+    """One headless Chromium per test module."""
     chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield chromium
     chromium.close()

@@ -25,7 +25,11 @@ const TOO_MANY_FLOOR_MS = 5_000;
 const RECENT_EVENTS = 10_000;
 const REFRESH_MARGIN_MS = 60_000;
 const REFRESH_MIN_MS = 1_000;
+/** A getToken() that has not settled by then counts as failed (a hung endpoint can't stall us). */
+const GET_TOKEN_TIMEOUT_MS = 30_000;
 const REFRESH_RETRY_MS = 2_000;
+/** setTimeout fires at once for delays past 2^31-1 ms; a long-lived token is renewed daily. */
+const REFRESH_MAX_MS = 86_400_000;
 /** A room refused with "rate_limited" (too many resumes at once) is asked for again after this. */
 const RATE_LIMITED_RETRY_MS = 2_000;
 
@@ -186,7 +190,7 @@ export class NotifierClient {
     /** @type {string} */
     let token;
     try {
-      token = await this.#getToken();
+      token = await this.#freshToken();
     } catch (error) {
       if (this.#lastChance) this.#finish({ reason: "unauthorized", error });
       else this.#lost({ code: 0, reason: "getToken failed", error });
@@ -333,8 +337,22 @@ export class NotifierClient {
     const lifetimeMs = remainingLifetimeMs(token);
     if (lifetimeMs === undefined) return;
     const margin = Math.min(REFRESH_MARGIN_MS, lifetimeMs / 3);
-    const delay = Math.max(REFRESH_MIN_MS, lifetimeMs - margin);
+    const delay = Math.min(REFRESH_MAX_MS, Math.max(REFRESH_MIN_MS, lifetimeMs - margin));
     this.#refreshTimer = setTimeout(() => this.#refresh(), delay);
+  }
+
+  /** @returns {Promise<string>} */
+  async #freshToken() {
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    let timer;
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error("getToken timed out")), GET_TOKEN_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([this.#getToken(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Send a fresh token on the live socket (SPEC section 8 refresh): no reconnect. */
@@ -343,7 +361,7 @@ export class NotifierClient {
     /** @type {string} */
     let token;
     try {
-      token = await this.#getToken();
+      token = await this.#freshToken();
     } catch {
       // Try again until the token expires; then the server's 4001 decides.
       if (ws === this.#ws) this.#refreshTimer = setTimeout(() => this.#refresh(), REFRESH_RETRY_MS);

@@ -31,10 +31,12 @@ PERMS = [p.value for p in InquiryPermissions]
 EXAMPLE = Path(__file__).with_name("dashboard_example.html")
 
 
-def staff_token(merchant: str, ttl: int = 3600, settings: AuthSettings = TRUSTED) -> str:
+def staff_token(
+    merchant: str, ttl: int = 3600, settings: AuthSettings = TRUSTED, perms: list[str] = PERMS
+) -> str:
     """The token the page's ``getToken`` gets: the same user (``sub``) for every call."""
     return mint_token(
-        settings, sub=f"dashboard-{merchant}", merchant_id=merchant, perms=PERMS, ttl_seconds=ttl
+        settings, sub=f"dashboard-{merchant}", merchant_id=merchant, perms=perms, ttl_seconds=ttl
     )
 
 
@@ -44,7 +46,9 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path == "/token":
             query = dict(urllib.parse.parse_qsl(url.query))
             settings = UNTRUSTED if query.get("refuse") == "1" else TRUSTED
-            body = staff_token(query["merchant"], int(query.get("ttl", "3600")), settings).encode()
+            perms = query["perms"].split(",") if "perms" in query else PERMS
+            ttl = int(query.get("ttl", "3600"))
+            body = staff_token(query["merchant"], ttl, settings, perms).encode()
             content_type = "text/plain"
         elif url.path == "/example":
             # The README's dashboard, pointed at this test's notifier and merchant.
@@ -83,13 +87,14 @@ def page_server() -> Iterator[str]:
 _START = """
 async ({ notifier, merchant, ttl, refuse, since, epoch }) => {
   const { NotifierClient, VERSION } = await import(`${notifier}/v1/client.js`);
-  const seen = { version: VERSION, states: [], events: [], resets: 0, tokens: 0 };
+  const seen = { version: VERSION, states: [], events: [], resets: 0, errors: [], tokens: 0 };
+  seen.tokenQuery = `merchant=${merchant}&ttl=${ttl}&refuse=${refuse}`; // a test may change it
   window.dashboard = seen;
   const client = new NotifierClient({
     url: `${notifier.replace("http", "ws")}/v1/ws`,
     async getToken() {
       seen.tokens += 1;
-      const response = await fetch(`/token?merchant=${merchant}&ttl=${ttl}&refuse=${refuse}`);
+      const response = await fetch(`/token?${seen.tokenQuery}`);
       return response.text();
     },
   });
@@ -101,6 +106,7 @@ async ({ notifier, merchant, ttl, refuse, since, epoch }) => {
     epoch: epoch ?? undefined,
     onEvent(event) { seen.events.push(event); },
     onReset() { seen.resets += 1; },
+    onError(error) { seen.errors.push(error); },
   });
   window.client = client;
 }
@@ -141,7 +147,7 @@ class Dashboard:
         return self
 
     def seen(self) -> dict[str, Any]:
-        """Everything the page recorded: states, events, resets, token fetches, version."""
+        """What the page recorded: states, events, resets, errors, token fetches, version."""
         result: dict[str, Any] = self.page.evaluate("window.dashboard")
         return result
 
@@ -160,6 +166,10 @@ class Dashboard:
         self.page.wait_for_function(
             f"() => {{ const d = window.dashboard; return {condition}; }}", timeout=timeout * 1000
         )
+
+    def wait_subscribed(self, timeout: float = 15) -> None:
+        """Wait until the room is joined: the sub has an offset, live events follow from here."""
+        self.page.wait_for_function("() => window.sub.offset !== undefined", timeout=timeout * 1000)
 
     def wait_connected(self, times: int = 1, timeout: float = 15) -> None:
         """Wait until the client reached ``connected`` ``times`` times."""

@@ -21,7 +21,7 @@ def test_events_submitted_through_intake_arrive(
     context: BrowserContext, base_url: str, notifier: ServiceProcess, intake: ServiceProcess
 ) -> None:
     page = Dashboard.open(context, base_url, notifier).start()
-    page.wait_connected()
+    page.wait_subscribed()
     ids = [submit(intake, page.merchant) for _ in range(3)]
     events = page.wait_events(3)
     assert [e["data"]["id"] for e in events] == ids
@@ -42,8 +42,14 @@ def test_the_readme_dashboard_example_lists_new_inquiries(
     merchant = f"m-{uuid.uuid4().hex[:8]}"
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept(staff_token(merchant)))
+    frames: list[str] = []  # the page's WebSocket frames: the example shows no subscription
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda data: frames.append(str(data))))
     page.goto(f"{base_url}/example?notifier=127.0.0.1:{notifier.port}&merchant={merchant}")
     expect(page.locator("#state")).to_have_text("connected")
+    deadline = time.monotonic() + 10
+    while not any('"op":"subscribed"' in frame for frame in frames):
+        assert time.monotonic() < deadline, f"the example never subscribed: {frames}"
+        page.wait_for_timeout(50)  # Playwright delivers the frame events while it waits
     submit(intake, merchant)
     items = page.locator("#inquiries li")
     expect(items).to_have_text(["submitted: Ann Nguyen (Pricing for 3 stores)"])
@@ -57,7 +63,7 @@ def test_an_event_published_twice_is_delivered_once(
     stream_key: str,
 ) -> None:
     page = Dashboard.open(context, base_url, notifier).start()
-    page.wait_connected()
+    page.wait_subscribed()
     event = make_event(page.merchant)
     publish(redis_client, stream_key, event)
     publish(redis_client, stream_key, event)  # at-least-once: the same event appended again
@@ -72,7 +78,7 @@ def test_a_reloaded_page_resumes_from_the_offset_it_kept(
     context: BrowserContext, base_url: str, notifier: ServiceProcess, intake: ServiceProcess
 ) -> None:
     page = Dashboard.open(context, base_url, notifier).start()
-    page.wait_connected()
+    page.wait_subscribed()
     submit(intake, page.merchant)
     page.wait_events(1)
     offset, epoch = page.offset(), page.epoch()
@@ -93,7 +99,7 @@ def test_short_lived_tokens_are_renewed_without_a_disconnect(
     context: BrowserContext, base_url: str, notifier: ServiceProcess, intake: ServiceProcess
 ) -> None:
     page = Dashboard.open(context, base_url, notifier).start(ttl=3)
-    page.wait_connected()
+    page.wait_subscribed()
     ids = []
     for _ in range(5):  # 10 s: the 3 s token is replaced several times
         ids.append(submit(intake, page.merchant))
@@ -103,6 +109,23 @@ def test_short_lived_tokens_are_renewed_without_a_disconnect(
     assert [e["data"]["id"] for e in events] == ids
     assert [s["state"] for s in seen["states"]] == ["connecting", "connected"]
     assert seen["tokens"] >= 5  # one to connect, then a renewal every 1-2 s
+
+
+def test_a_renewed_token_without_the_room_permission_ends_that_subscription(
+    context: BrowserContext, base_url: str, notifier: ServiceProcess, intake: ServiceProcess
+) -> None:
+    page = Dashboard.open(context, base_url, notifier).start(ttl=3)
+    page.wait_subscribed()
+    # From now on getToken returns tokens of the same user without inquiry.find.
+    page.page.evaluate("() => { window.dashboard.tokenQuery += '&perms=inquiry.count'; }")
+    page.wait("d.errors.length === 1", timeout=10)
+    (error,) = page.seen()["errors"]
+    assert (error["code"], error["room"]) == ("forbidden", f"inquiries:{page.merchant}")
+    submit(intake, page.merchant)
+    time.sleep(3)  # more renewals pass; the room is not asked for again, nothing is delivered
+    seen = page.seen()
+    assert seen["events"] == []
+    assert [s["state"] for s in seen["states"]] == ["connecting", "connected"]
 
 
 def test_a_refused_token_ends_in_closed_unauthorized(

@@ -34,7 +34,7 @@ def test_notifier_killed_and_restarted_while_events_are_submitted(
     stream_key: str,
 ) -> None:
     page = Dashboard.open(context, base_url, notifier).start()
-    page.wait_connected()
+    page.wait_subscribed()
     submitted: list[str] = []
 
     def keep_submitting() -> None:
@@ -68,7 +68,7 @@ def test_graceful_restart_1001_reconnects_and_resumes(
     context: BrowserContext, base_url: str, notifier: ServiceProcess, intake: ServiceProcess
 ) -> None:
     page = Dashboard.open(context, base_url, notifier).start()
-    page.wait_connected()
+    page.wait_subscribed()
     first = submit(intake, page.merchant)
     page.wait_events(1)
     notifier.stop()  # SIGTERM: the notifier closes every socket with 1001
@@ -85,7 +85,7 @@ def test_a_frozen_notifier_is_detected_within_30_seconds(
     context: BrowserContext, base_url: str, notifier: ServiceProcess, intake: ServiceProcess
 ) -> None:
     page = Dashboard.open(context, base_url, notifier).start()
-    page.wait_connected()
+    page.wait_subscribed()
     assert notifier.process is not None
     pid = notifier.process.pid
     os.kill(pid, signal.SIGSTOP)  # the TCP connection stays up; nothing answers on it
@@ -110,7 +110,7 @@ def watching(
     """A dashboard on the isolated services, connected, that has received one inquiry (its id)."""
     own_intake, own_notifier = isolated
     page = Dashboard.open(context, base_url, own_notifier).start()
-    page.wait_connected()
+    page.wait_subscribed()
     first = submit(own_intake, page.merchant)
     page.wait_events(1)
     return page, first
