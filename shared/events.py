@@ -105,6 +105,17 @@ class Restored(msgspec.Struct, frozen=True):
     """A restore changes nothing but ``deleted_at``, which the header's time tells."""
 
 
+class OverdueData(msgspec.Struct, frozen=True):
+    """The ``data`` of ``…/overdue``: an inquiry still NEW or ASSIGNED after its ``due_at``."""
+
+    id: uuid.UUID
+    merchant_id: str
+    status: str
+    assignee_id: str | None
+    created_at: datetime
+    due_at: datetime
+
+
 #: What a change records: its audit entry's ``data``, and what its event adds to the header.
 ChangeData = Assigned | Replied | Converted | Lost | Updated | Deleted | Restored
 

@@ -56,7 +56,12 @@ def _fuzz(service: ServiceProcess, headers: dict[str, str], report: Path) -> tup
     for name, value in headers.items():
         command += ["--header", f"{name}: {value}"]
     done = subprocess.run(
-        command, capture_output=True, text=True, timeout=_SECONDS * 3, check=False
+        command,
+        capture_output=True,
+        text=True,
+        timeout=_SECONDS * 3,
+        check=False,
+        cwd=report.parent,  # its cache directory goes there, not into the checkout
     )
     return done.returncode, done.stdout[-6000:] + done.stderr[-2000:]
 

@@ -13,8 +13,8 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from shared.auth import InquiryPermissions, Principal, decode_token
-from shared.errors import BadRequest, FieldError, Forbidden, Unauthorized
-from shared.inquiries.fields import MERCHANT_ID
+from shared.errors import BadRequest, Forbidden, Unauthorized
+from shared.inquiries.fields import merchant_error, merchant_ok
 from shared.settings import AuthSettings
 
 PERMISSION = "permission"
@@ -43,9 +43,9 @@ def authorize(
     if permission is None:
         return
     merchant = connection.headers.get("x-merchant-id")
-    if merchant is None or not MERCHANT_ID.match(merchant):
-        error = FieldError("x-merchant-id", "is required: 1-64 of A-Z a-z 0-9 _ -")
-        raise BadRequest("x-merchant-id: " + error.message, errors=[error])
+    if not merchant_ok(merchant):
+        error = merchant_error(merchant)
+        raise BadRequest(f"x-merchant-id: {error.message}", errors=[error])
     if not principal.can(merchant, permission):
         raise Forbidden(f"no {permission} permission for merchant {merchant}")
     connection.state.merchant_id = merchant

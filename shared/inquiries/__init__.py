@@ -1,1 +1,1 @@
-"""The inquiry domain as every service sees it: fields, vocabulary, creation, lifecycle."""
+"""The inquiry domain as every service sees it: the write model, its validation and vocabulary."""

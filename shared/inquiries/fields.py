@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Annotated
+from typing import Annotated, TypeGuard
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
@@ -83,13 +83,16 @@ MERCHANT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")  # \Z, not $: "m1\n" must not
 MERCHANT_ID_RULE = "1-64 of A-Z a-z 0-9 _ -"
 
 
-def merchant_error(merchant_id: str | None) -> FieldError | None:
-    """The ``x-merchant-id`` error for a missing or malformed merchant id; None when it is fine."""
+def merchant_ok(merchant_id: str | None) -> TypeGuard[str]:
+    """Whether ``merchant_id`` is a usable tenant id."""
+    return merchant_id is not None and MERCHANT_ID.match(merchant_id) is not None
+
+
+def merchant_error(merchant_id: str | None) -> FieldError:
+    """Why ``merchant_id`` is not usable (missing or malformed), as the ``x-merchant-id`` error."""
     if merchant_id is None:
         return FieldError("x-merchant-id", f"is required: {MERCHANT_ID_RULE}")
-    if not MERCHANT_ID.match(merchant_id):
-        return FieldError("x-merchant-id", f"must be {MERCHANT_ID_RULE}")
-    return None
+    return FieldError("x-merchant-id", f"must be {MERCHANT_ID_RULE}")
 
 
 def has_control_characters(text: str, *, multiline: bool) -> bool:

@@ -15,17 +15,19 @@ from shared.models import MerchantSettings
 #: How far back a same-email inquiry makes a new one a repeat (SPEC §13).
 REPEAT_WINDOW_DAYS = 30
 
-# For each (merchant, lower(email)) asked about: the root of the chain a new inquiry joins.
+# For each (merchant, email) asked about: the root of the chain a new inquiry joins. Emails are
+# compared with PostgreSQL's lower(), the one the index is built with (Python's may differ
+# beyond ASCII).
 # The oldest linkable inquiry of the window (index ``ix_inquiries_repeat_lookup``: one index
 # probe per key), or, when that one is itself a repeat, the root it points at while the root is
 # still linkable, so every repeat points at one inquiry.
 _REPEAT_ROOTS = text(
     """
-    SELECT k.merchant_id, k.email_key, COALESCE(root.id, first.id) AS root_id
-    FROM unnest(:merchants, :emails) AS k(merchant_id, email_key)
+    SELECT k.merchant_id, k.email, COALESCE(root.id, first.id) AS root_id
+    FROM unnest(:merchants, :emails) AS k(merchant_id, email)
     CROSS JOIN LATERAL (
         SELECT m.id, m.duplicate_of FROM inquiries m
-        WHERE m.merchant_id = k.merchant_id AND lower(m.email) = k.email_key
+        WHERE m.merchant_id = k.merchant_id AND lower(m.email) = lower(k.email)
           AND m.deleted_at IS NULL AND NOT m.is_spam
           AND m.created_at >= now() - make_interval(days => :window_days)
         ORDER BY m.created_at, m.id
@@ -37,13 +39,18 @@ _REPEAT_ROOTS = text(
 ).bindparams(bindparam("merchants", type_=ARRAY(String)), bindparam("emails", type_=ARRAY(String)))
 
 # Same-email creates of one merchant queue here until the first commits, so a repeat created at
-# the same moment on another instance still sees it (namespaced: other locks use one key).
+# the same moment on another instance still sees it. Locks are taken in one order (no deadlock
+# between batches) and in the two-key space (the outbox relay's lock uses one key).
 _LOCK_REPEAT_KEYS = text(
     """
-    SELECT pg_advisory_xact_lock(0x5EAD, hashtext(key))
-    FROM (SELECT DISTINCT unnest(CAST(:keys AS text[])) AS key ORDER BY 1) AS sorted
+    SELECT pg_advisory_xact_lock(0x5EAD, lock_key)
+    FROM (
+        SELECT DISTINCT hashtext(k.merchant_id || E'\\n' || lower(k.email)) AS lock_key
+        FROM unnest(:merchants, :emails) AS k(merchant_id, email)
+        ORDER BY 1
+    ) AS sorted
     """
-)
+).bindparams(bindparam("merchants", type_=ARRAY(String)), bindparam("emails", type_=ARRAY(String)))
 
 
 async def targets_of(session: AsyncSession, merchant_ids: Collection[str]) -> dict[str, int]:
@@ -58,16 +65,10 @@ async def targets_of(session: AsyncSession, merchant_ids: Collection[str]) -> di
 async def repeat_roots(
     session: AsyncSession, keys: Collection[tuple[str, str]]
 ) -> dict[tuple[str, str], uuid.UUID]:
-    """The chain root of each (merchant, lowercased email) that has one, after locking the keys
-    until the caller's transaction ends."""
-    ordered = sorted(set(keys))
-    await session.execute(_LOCK_REPEAT_KEYS, {"keys": [f"{m}\n{e}" for m, e in ordered]})
-    rows = await session.execute(
-        _REPEAT_ROOTS,
-        {
-            "merchants": [m for m, _ in ordered],
-            "emails": [e for _, e in ordered],
-            "window_days": REPEAT_WINDOW_DAYS,
-        },
-    )
-    return {(row.merchant_id, row.email_key): row.root_id for row in rows}
+    """The chain root of each (merchant, email) that has one, after locking the keys (case
+    folded) until the caller's transaction ends."""
+    distinct = list(set(keys))
+    arrays = {"merchants": [m for m, _ in distinct], "emails": [e for _, e in distinct]}
+    await session.execute(_LOCK_REPEAT_KEYS, arrays)
+    rows = await session.execute(_REPEAT_ROOTS, {**arrays, "window_days": REPEAT_WINDOW_DAYS})
+    return {(row.merchant_id, row.email): row.root_id for row in rows}

@@ -91,13 +91,15 @@ def test_the_listing_filters_apply(api: httpx.Client) -> None:
 
 
 ROWS = 200_000
-# 200k rows of about 500 bytes: a 95 MiB file, generated in one statement.
+# 200k rows of about 500 bytes: a 95 MiB file, generated in one statement (ids in order:
+# appending to the primary key's index is far cheaper than 200k random inserts).
 _GENERATE = """
 INSERT INTO inquiries (id, merchant_id, type, name, email, business_name, subject, message,
                        locale, status, created_at, updated_at, due_at, lost_at, lost_reason)
-SELECT gen_random_uuid(), %s, 'sales', 'Lead ' || g, 'lead' || g || '@example.com', 'Acme',
-       'Subject ' || g, repeat('m', 250), 'en', 'LOST', now() - g * interval '1 second', now(),
-       now(), now(), 'no_budget'
+SELECT ('00000000-0000-7000-8000-' || lpad(to_hex(g), 12, '0'))::uuid, %s, 'sales',
+       'Lead ' || g, 'lead' || g || '@example.com', 'Acme', 'Subject ' || g,
+       repeat('m', 250), 'en', 'LOST', now() - g * interval '1 second', now(), now(), now(),
+       'no_budget'
 FROM generate_series(1, %s) AS g
 """
 
@@ -109,6 +111,7 @@ def test_200k_rows_stream_in_constant_memory(
     started = time.monotonic()
     with psycopg.connect(own_db.url, autocommit=True) as conn:
         conn.execute(_GENERATE, (merchant, ROWS))
+    generated = time.monotonic() - started
     assert own_backoffice.process is not None
     process = psutil.Process(own_backoffice.process.pid)
     with httpx.Client(base_url=own_backoffice.url, timeout=60) as client:
@@ -125,7 +128,8 @@ def test_200k_rows_stream_in_constant_memory(
         seconds = time.monotonic() - started
     growth = (peak - before) / 2**20
     print(
-        f"200k rows generated and exported ({size / 2**20:.0f} MiB) in {seconds:.1f} s; "
+        f"200k rows generated in {generated:.1f} s, exported ({size / 2**20:.0f} MiB) in "
+        f"{seconds - generated:.1f} s; "
         f"backoffice RSS {before / 2**20:.0f} MiB, +{growth:.1f} MiB at peak"
     )
     assert lines == ROWS + 1  # the header, then one line per row (no newline inside them)

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from services.backoffice.overdue.schemas import OverdueData
+from shared.events import OverdueData
 from tests.backoffice.conftest import auth, create, new_merchant
 from tests.leadops.conftest import backdate, insert_inquiry
 from tests.notifier.conftest import Client, notifier_env, token

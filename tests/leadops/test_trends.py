@@ -107,6 +107,7 @@ def test_without_interval_no_series(api: httpx.Client, march: str) -> None:
         ({"interval": "day", "from": "2026-03-01T00:00:00Z"}, "to"),
         ({"interval": "day", "from": "2026-03-02T00:00:00Z", "to": "2026-03-01T00:00:00Z"}, "from"),
         ({"interval": "day", "from": "2000-01-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"}, "to"),
+        ({"interval": "day", "from": "0.5", "to": "2026-01-01T00:00:00Z"}, "from"),
     ],
 )
 def test_bad_series_requests_are_400(api: httpx.Client, params: dict[str, str], named: str) -> None:

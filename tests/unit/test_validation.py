@@ -15,6 +15,7 @@ from shared.inquiries.fields import (
     Source,
     StaffInquiryInput,
     merchant_error,
+    merchant_ok,
 )
 from shared.inquiries.validation import clean_body, decode_object, validate_input, validate_patch
 from tests.support import inquiry_body
@@ -96,9 +97,9 @@ def test_json_bodies_must_be_objects_of_sane_depth() -> None:
 
 
 def test_one_merchant_id_rule() -> None:
-    assert merchant_error("m-1_A") is None
+    assert merchant_ok("m-1_A")
     for bad in (None, "", "m 1", "m1\n", "m" * 65):
+        assert not merchant_ok(bad)
         error = merchant_error(bad)
-        assert error is not None
         assert error.field == "x-merchant-id"
         assert "1-64 of A-Z a-z 0-9 _ -" in error.message

@@ -10,7 +10,6 @@ import uuid
 from prometheus_client import Counter, Histogram
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.auth import Principal
 from shared.events import Replied
 from shared.inquiries import writes
 from shared.inquiries.changes import Change
@@ -46,22 +45,3 @@ async def change(
     if isinstance(applied.data, Replied) and applied.data.first:
         FIRST_REPLY.observe((applied.data.replied_at - applied.row.created_at).total_seconds())
     return applied.row
-
-
-class Target:
-    """The inquiry a request changes: the merchant's, by the caller, in the request's transaction.
-
-    A Litestar dependency (built from the route's ``inquiry_id`` and the guard's caller).
-    """
-
-    def __init__(
-        self, session: AsyncSession, merchant: str, principal: Principal, inquiry_id: uuid.UUID
-    ) -> None:
-        self.session = session
-        self.merchant_id = merchant
-        self.actor_id = principal.sub
-        self.inquiry_id = inquiry_id
-
-    async def change(self, command: Change) -> Inquiry:
-        """Apply ``command`` to the inquiry; the inquiry after it."""
-        return await change(self.session, self.merchant_id, self.inquiry_id, self.actor_id, command)

@@ -13,12 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.backoffice.auth import authorize, requires
 from services.backoffice.inquiries import service
-from services.backoffice.inquiries.actions import Target, create
+from services.backoffice.inquiries.actions import create
 from services.backoffice.inquiries.params import (
     BodyRequest,
     Cursor,
     From,
     Id,
+    Target,
     To,
     filters_of,
     moment,

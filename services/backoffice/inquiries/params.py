@@ -1,4 +1,4 @@
-"""Query and header parameters of the backoffice, parsed strictly, and their 400s.
+"""Query, header and path parameters of the backoffice, parsed strictly, and their 400s.
 
 The OpenAPI document states each limit (length, pattern, format) so a fuzzer knows them.
 """
@@ -14,10 +14,15 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import ValidationException
 from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.backoffice.inquiries import actions
 from services.backoffice.inquiries.repository import Filters
+from shared.auth import Principal
 from shared.errors import BadRequest, FieldError
+from shared.inquiries.changes import Change
 from shared.inquiries.labels import InquiryType, Status
+from shared.models import Inquiry
 from shared.web import ErrorBody, error_response
 
 _NAMED = re.compile(r"field `([^`]+)`")
@@ -107,3 +112,24 @@ def filters_of(  # noqa: PLR0913 - one argument per query filter of SPEC §6
     return Filters(
         merchant, status, assignee_id, type, q, after, before, include_spam, overdue, duplicate_of
     )
+
+
+class Target:
+    """The inquiry a request changes: the merchant's, by the caller, in the request's transaction.
+
+    A Litestar dependency (built from the route's ``inquiry_id`` and the guard's caller).
+    """
+
+    def __init__(
+        self, session: AsyncSession, merchant: str, principal: Principal, inquiry_id: Id
+    ) -> None:
+        self.session = session
+        self.merchant_id = merchant
+        self.actor_id = principal.sub
+        self.inquiry_id = inquiry_id
+
+    async def change(self, command: Change) -> Inquiry:
+        """Apply ``command`` to the inquiry; the inquiry after it."""
+        return await actions.change(
+            self.session, self.merchant_id, self.inquiry_id, self.actor_id, command
+        )

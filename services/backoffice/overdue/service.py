@@ -20,9 +20,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.backoffice.overdue import repository
-from services.backoffice.overdue.schemas import OverdueData, OverdueNote
+from services.backoffice.overdue.schemas import OverdueNote
 from shared import outbox
-from shared.events import Event, Topic, new_event
+from shared.events import Event, OverdueData, Topic, new_event
 from shared.inquiries.changes import AuditEntry
 from shared.inquiries.repository import insert_audit_entries
 

@@ -18,7 +18,7 @@ from services.intake.inquiries.pages import error_page, thank_you_page
 from services.intake.inquiries.schemas import Submission, SubmitResponse
 from services.intake.ratelimit import client_ip
 from shared.errors import AppError, BadRequest, FieldError, UnsupportedMediaType
-from shared.inquiries.fields import InquiryInput, merchant_error
+from shared.inquiries.fields import InquiryInput, merchant_error, merchant_ok
 from shared.inquiries.validation import decode_object, invalid, locale_of, validate_input
 from shared.web import error_response, error_responses, request_body_operation
 
@@ -33,8 +33,9 @@ def resolve_merchant(header: str | None, query: str | None) -> tuple[str, list[F
     if header is not None and query is not None and header != query:
         return "", [FieldError("x-merchant-id", "differs from the merchant_id query parameter")]
     merchant = header if header is not None else query
-    error = merchant_error(merchant)
-    return ("", [error]) if error is not None else (merchant or "", [])
+    if not merchant_ok(merchant):
+        return "", [merchant_error(merchant)]
+    return merchant, []
 
 
 def _form_fields(body: bytes) -> dict[str, Any]:
