@@ -11,6 +11,7 @@ from pathlib import Path
 from services.run import DATA_DIR, SERVICES, read_dev_secret, run_all
 from shared.settings import (
     AuthSettings,
+    ConsoleSettings,
     DatabaseSettings,
     IntakeSettings,
     LogSettings,
@@ -46,6 +47,8 @@ def _validate_settings(service: str) -> None:
 def serve(service: str, port: int | None, host: str) -> None:
     """Run one service until stopped."""
     _validate_settings(service)
+    if service == "backoffice":
+        ConsoleSettings.from_env().require_loopback(host)
     bound = port_of(service) if port is None else port
     if service == "notifier":
         # Fan-out measured faster, and idle sockets lighter, without the ASGI layer (bench/).

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from shared.embedded import RedisServer, start_postgres
-from shared.settings import port_of
+from shared.settings import is_loopback, port_of
 
 SERVICES = ("intake", "backoffice", "notifier")
 DATA_DIR = Path(".data")
@@ -55,7 +55,8 @@ def run_all(data_dir: Path) -> int:
         env["REDIS_URL"] = redis_server.url
         print(f"embedded Redis: {env['REDIS_URL']}", file=sys.stderr)
     # The console's "Development sign-in" (no token needed): for make run only, on loopback.
-    env.setdefault("CONSOLE_DEV_LOGIN", "1")
+    if is_loopback(env.get("HOST", "127.0.0.1")):
+        env.setdefault("CONSOLE_DEV_LOGIN", "1")
     children: list[subprocess.Popen[bytes]] = []
     try:
         subprocess.run(_command("migrate"), env=env, check=True)
@@ -87,7 +88,7 @@ def _welcome(env: dict[str, str]) -> str:
     intake, backoffice = port_of("intake", env), port_of("backoffice", env)
     sign_in = (
         'choose "Development sign-in" (any user id, merchant m1)'
-        if env["CONSOLE_DEV_LOGIN"] == "1"
+        if env.get("CONSOLE_DEV_LOGIN") == "1"
         else "paste a token from `.venv/bin/inquiries token --sub me --merchant m1`"
     )
     return (

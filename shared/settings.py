@@ -252,6 +252,41 @@ class NotifierSettings(EnvSettings, frozen=True):
 _DEFAULT_PORTS = {"intake": 8001, "backoffice": 8002, "notifier": 8003}
 
 
+_BASE_URL = re.compile(r"^(?:wss?|https?)://[^/\s?#]+(?:/[^\s?#]*)?$")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an IP, ``[IPv6]`` or ``localhost``) names this machine only."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host.lower() == "localhost"
+
+
+class ConsoleSettings(EnvSettings, frozen=True):
+    """The staff console: the notifier's base URL as browsers reach it, and the dev sign-in."""
+
+    console_notifier_url: str = ""  # empty: the page's host, port 8003 (computed in the browser)
+    console_dev_login: bool = False
+
+    def __post_init__(self) -> None:
+        _require(
+            "CONSOLE_NOTIFIER_URL",
+            self.console_notifier_url == ""
+            or _BASE_URL.match(self.console_notifier_url) is not None,
+            "expected a base URL such as ws://127.0.0.1:8003 or wss://notify.example.com",
+        )
+
+    def require_loopback(self, host: str) -> None:
+        """Refuse the development sign-in (tokens for anyone) on a non-loopback listener."""
+        _require(
+            "CONSOLE_DEV_LOGIN",
+            not self.console_dev_login or is_loopback(host),
+            f"the development sign-in needs a loopback listener, not {host!r} (unset it or use"
+            " --host 127.0.0.1)",
+        )
+
+
 class SlaSettings(EnvSettings, frozen=True):
     """The first-response target of merchants that have not set their own (SPEC §13)."""
 

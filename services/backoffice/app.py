@@ -9,12 +9,13 @@ from litestar.di import Provide
 from litestar.openapi.spec import SecurityScheme
 
 from services.backoffice.auth import provide_merchant, provide_principal
+from services.backoffice.console.controllers import console_routes
 from services.backoffice.exports.controllers import ExportController
 from services.backoffice.inquiries.controllers import InquiryController, LabelsController
 from services.backoffice.overdue.service import OverdueScanner
 from services.backoffice.settings.controllers import SettingsController
 from shared.runtime import Runtime, create_http_app
-from shared.settings import AuthSettings, SlaSettings
+from shared.settings import AuthSettings, ConsoleSettings, SlaSettings
 
 
 def create_app() -> Litestar:
@@ -30,7 +31,13 @@ def create_app() -> Litestar:
 
     app = create_http_app(
         "backoffice",
-        [InquiryController, LabelsController, SettingsController, ExportController],
+        [
+            InquiryController,
+            LabelsController,
+            SettingsController,
+            ExportController,
+            *console_routes(ConsoleSettings.from_env()),
+        ],
         dependencies=dependencies,
         security={"BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")},
     )
