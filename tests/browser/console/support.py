@@ -63,6 +63,15 @@ def sign_in(page: Page, backoffice: ServiceProcess, jwt_token: str) -> None:
     expect(page.get_by_role("table", name="Inquiries")).to_be_visible()
 
 
+def dev_sign_in(page: Page, backoffice: ServiceProcess, user_id: str, merchant_id: str) -> None:
+    """Sign in with the "Development sign-in" of ``make run`` (no token pasted)."""
+    page.goto(f"{backoffice.url}/console/")
+    form = page.get_by_role("form", name="Development sign-in")
+    form.get_by_label("User id").fill(user_id)
+    form.get_by_label("Merchant").fill(merchant_id)
+    form.get_by_role("button", name="Development sign-in").click()
+
+
 def rows(page: Page, table: str = "Inquiries") -> Any:
     """The inquiry rows of the inbox (its header row excluded)."""
     return page.get_by_role("table", name=table).locator("tbody tr")

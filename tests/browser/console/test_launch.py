@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import BrowserContext, expect
 
-from tests.browser.console.support import merchant, open_inquiry, rows
+from tests.browser.console.support import dev_sign_in, merchant, open_inquiry, rows
 from tests.support import Database, ServiceProcess
 
 
@@ -13,11 +13,7 @@ def test_a_lead_from_the_hosted_form_is_worked_to_converted_in_the_console(
 ) -> None:
     m = merchant()
     console = context.new_page()
-    console.goto(f"{backoffice.url}/console/")
-    sign_in = console.get_by_role("form", name="Development sign-in")
-    sign_in.get_by_label("User id").fill("rep-launch")
-    sign_in.get_by_label("Merchant").fill(m)
-    sign_in.get_by_role("button", name="Development sign-in").click()
+    dev_sign_in(console, backoffice, "rep-launch", m)
     expect(console.get_by_role("table", name="Inquiries")).to_be_visible()
     expect(console.locator("#live-state")).to_have_text("Live")
 

@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, BrowserContext, expect
 
 from tests.browser.console.support import (
     arrival,
+    dev_sign_in,
     merchant,
     open_inquiry,
     rows,
@@ -172,10 +173,6 @@ def test_the_development_sign_in(
     m = merchant()
     submit(intake, m, business_name="Kilo Dev Shop")
     page = context.new_page()
-    page.goto(f"{backoffice.url}/console/")
-    form = page.get_by_role("form", name="Development sign-in")
-    form.get_by_label("User id").fill("devrep")
-    form.get_by_label("Merchant").fill(m)
-    form.get_by_role("button", name="Development sign-in").click()
+    dev_sign_in(page, backoffice, "devrep", m)
     expect(rows(page).first).to_contain_text("Kilo Dev Shop")
     expect(page.locator("header")).to_contain_text("devrep")
