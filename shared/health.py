@@ -16,11 +16,20 @@ ReadinessCheck = Callable[[], Awaitable[bool]]
 LIVE: dict[str, str] = {"status": "ok"}
 
 
-async def readiness(checks: Mapping[str, ReadinessCheck]) -> tuple[int, dict[str, Any]]:
-    """``/health/ready``: each dependency's state; ``503`` when one is down."""
+async def readiness(
+    checks: Mapping[str, ReadinessCheck], optional: frozenset[str] = frozenset()
+) -> tuple[int, dict[str, Any]]:
+    """``/health/ready``: each dependency's state; ``503`` when a required one is down.
+
+    An ``optional`` dependency that is down makes the answer ``degraded`` but still ``200``: the
+    service keeps its promise without it (intake and backoffice queue events in the outbox while
+    Redis is away), so a load balancer must not take every instance out of service for it.
+    """
     states = {name: "ok" if await check() else "down" for name, check in checks.items()}
-    ok = all(state == "ok" for state in states.values())
-    return (200 if ok else 503), {"status": "ok" if ok else "unavailable", "checks": states}
+    down = {name for name, state in states.items() if state != "ok"}
+    if down - optional:
+        return 503, {"status": "unavailable", "checks": states}
+    return 200, {"status": "degraded" if down else "ok", "checks": states}
 
 
 def log_request(method: str, path: str, status: int, started: float) -> None:

@@ -73,7 +73,10 @@ def create_http_app(
     configure_logging(LogSettings.from_env())
     runtime = Runtime(DatabaseSettings.from_env(), RedisSettings.from_env())
     prometheus, metrics_controller = metrics(service, ServerSettings.from_env().metrics_token)
-    health = health_controller({"database": runtime.database_ok, "redis": runtime.redis_ok})
+    # Redis is optional for readiness: without it submits and changes still commit, and their
+    # events wait in the outbox; PostgreSQL is required.
+    checks = {"database": runtime.database_ok, "redis": runtime.redis_ok}
+    health = health_controller(checks, optional=frozenset({"redis"}))
     return Litestar(
         route_handlers=[*route_handlers, health, metrics_controller],
         dependencies={

@@ -155,9 +155,11 @@ class ShutdownState:
 SHUTDOWN = ShutdownState()
 
 
-def health_controller(checks: Mapping[str, ReadinessCheck]) -> type[Controller]:
-    """``/health/live`` and ``/health/ready`` (each dependency's state; 503 if one is down or
-    the process is draining before it stops).
+def health_controller(
+    checks: Mapping[str, ReadinessCheck], optional: frozenset[str] = frozenset()
+) -> type[Controller]:
+    """``/health/live`` and ``/health/ready`` (each dependency's state; 503 if a required one is
+    down or the process is draining before it stops; see :func:`shared.health.readiness`).
     """
 
     class HealthController(Controller):
@@ -174,7 +176,7 @@ def health_controller(checks: Mapping[str, ReadinessCheck]) -> type[Controller]:
             """Every dependency answers, and the process is not shutting down."""
             if SHUTDOWN.draining:
                 return Response({"status": "draining", "checks": {}}, status_code=503)
-            status, body = await readiness(checks)
+            status, body = await readiness(checks, optional)
             return Response(body, status_code=status)
 
     return HealthController

@@ -59,6 +59,8 @@ def test_every_container_has_probes_and_resources(manifests: list[Manifest]) -> 
                 assert http["path"].startswith("/health/"), (name, probe)
                 assert http["port"] == "http"
             assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
+            # Readiness drains on SIGTERM (SPEC §14): it must be the endpoint that does.
+            assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready", name
             for bound in ("requests", "limits"):
                 assert set(container["resources"][bound]) == {"cpu", "memory"}, (name, bound)
     notifier = of_kind(manifests, "Deployment")["notifier"]["spec"]["template"]["spec"]
