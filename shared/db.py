@@ -1,13 +1,20 @@
-"""The SQLAlchemy async engine and the request-scoped transaction."""
+"""The SQLAlchemy async engine, the request-scoped transaction, and raw psycopg for hot paths."""
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import AsyncGenerator, Callable
-from typing import Any, TypeVar
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar, cast
 
 import psycopg
 from psycopg.abc import PQGen
+from psycopg.types.json import Jsonb
+from sqlalchemy import Table, insert
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -110,3 +117,49 @@ def session_provider(
             after_outbox_commit()
 
     return provide_session
+
+
+@asynccontextmanager
+async def raw_connection(engine: AsyncEngine) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+    """A pooled connection's own psycopg connection, for the statements every submit runs.
+
+    SQLAlchemy's per-statement machinery costs more than the statement on the hot paths (the
+    submit's write, the relay's pass), and psycopg's pipeline mode sends a whole transaction in
+    one round trip. What is not committed is rolled back when the connection goes back to the
+    pool; psycopg's errors come out as SQLAlchemy's (a dead database is still a 503), and a
+    broken connection is discarded.
+    """
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        pg = cast(psycopg.AsyncConnection[Any], raw.driver_connection)
+        try:
+            yield pg
+        except psycopg.Error as exc:
+            if pg.broken or pg.closed:
+                await connection.invalidate()
+            raise DBAPIError.instance(None, None, exc, psycopg.Error, hide_parameters=True) from exc
+
+
+@functools.cache
+def _compiled_insert(table: Table, columns: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    dialect = PGDialect_psycopg()  # type: ignore[no-untyped-call]
+    sql = str(insert(table).compile(dialect=dialect, column_keys=list(columns)))
+    return sql, tuple(c for c in columns if isinstance(table.c[c].type, JSONB))
+
+
+async def insert_rows(
+    cursor: psycopg.AsyncCursor[Any], table: Table, rows: list[dict[str, Any]]
+) -> None:
+    """INSERT ``rows`` (same keys in each; JSON values as Python objects) into a Core table.
+
+    The statement is compiled from the table once per set of columns, so its columns stay
+    those of ``shared.models``.
+    """
+    if not rows:
+        return
+    sql, json_columns = _compiled_insert(table, tuple(rows[0]))
+    for row in rows:
+        for column in json_columns:
+            if row[column] is not None:
+                row[column] = Jsonb(row[column])
+    await cursor.executemany(sql, rows)

@@ -55,24 +55,23 @@ _TAKE = (
 )
 
 
+def event_row(event: Event) -> dict[str, Any]:
+    """The ``outbox`` row of an event."""
+    return {
+        "event_id": event.event_id,
+        "topic": event.topic,
+        "merchant_id": event.merchant_id,
+        "inquiry_id": event.inquiry_id,
+        "occurred_at": event.occurred_at,
+        "data": event.data,
+    }
+
+
 async def enqueue(session: AsyncSession, *events: Event) -> None:
     """Write ``events`` to the outbox inside the caller's transaction."""
     if not events:
         return
-    await session.execute(
-        insert(OUTBOX),
-        [
-            {
-                "event_id": event.event_id,
-                "topic": event.topic,
-                "merchant_id": event.merchant_id,
-                "inquiry_id": event.inquiry_id,
-                "occurred_at": event.occurred_at,
-                "data": event.data,
-            }
-            for event in events
-        ],
-    )
+    await session.execute(insert(OUTBOX), [event_row(event) for event in events])
     session.info[OUTBOX_WRITTEN] = True
 
 

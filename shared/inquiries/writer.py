@@ -5,9 +5,12 @@ commit). The writer lets requests that arrive while a commit is under way share 
 one multi-row INSERT per table. At low load nothing waits: the first submit is written at once.
 Each caller still gets its answer only after its rows are committed.
 
-A submit with an ``Idempotency-Key`` claims the key in the same transaction as its rows, so the
-key and the inquiry are stored together or not at all; a key already held answers with the
-inquiry that holds it (or 422 for another body) and stores nothing.
+A batch without an ``Idempotency-Key`` (nearly all) is written on the pool's raw psycopg
+connection in pipeline mode: BEGIN, the three INSERTs and COMMIT in one round trip, without
+SQLAlchemy's per-statement machinery (which cost ~4 of the ~5 ms of CPU a lone submit's
+transaction took). A submit with a key claims it in the same transaction as its rows, through
+the session and ``store``, so the key and the inquiry are stored together or not at all; a key
+already held answers with the inquiry that holds it (or 422 for another body) and stores nothing.
 """
 
 from __future__ import annotations
@@ -21,12 +24,15 @@ from datetime import datetime
 import msgspec
 from prometheus_client import Histogram
 from sqlalchemy.exc import DataError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from shared.db import insert_rows, raw_connection
 from shared.errors import IdempotencyKeyReused
 from shared.inquiries import repository
 from shared.inquiries.changes import NewInquiry
 from shared.inquiries.writes import store
+from shared.models import INQUIRIES, INQUIRY_EVENTS, OUTBOX
+from shared.outbox import event_row
 
 _MAX_BATCH = 256
 # Expired keys are deleted by a keyed batch at most this often (keys come only with keyed ones).
@@ -62,8 +68,12 @@ class InquiryWriter:
     """Writes new inquiries in shared transactions; ``write`` returns once committed."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], after_commit: Callable[[], None]
+        self,
+        engine: AsyncEngine,
+        sessions: async_sessionmaker[AsyncSession],
+        after_commit: Callable[[], None],
     ) -> None:
+        self._engine = engine
         self._sessions = sessions
         self._after_commit = after_commit
         self._waiting: list[_Waiting] = []
@@ -90,8 +100,11 @@ class InquiryWriter:
 
     async def _flush(self, batch: list[_Waiting]) -> None:
         try:
-            async with self._sessions() as session, session.begin():
-                answers = await self._write(session, batch)
+            if any(waiting.claim is not None for waiting in batch):
+                async with self._sessions() as session, session.begin():
+                    answers = await self._write(session, batch)
+            else:
+                answers = await self._write_unkeyed(batch)
         except (IntegrityError, DataError) as exc:
             if len(batch) == 1:
                 _settle(batch[0], exc)
@@ -112,6 +125,18 @@ class InquiryWriter:
         self._after_commit()
         for waiting, answer in zip(batch, answers, strict=True):
             _settle(waiting, answer)
+
+    async def _write_unkeyed(self, batch: list[_Waiting]) -> list[Stored | Exception]:
+        """What ``store`` writes, pipelined: one round trip, committed (synchronously) here."""
+        inquiries = [waiting.inquiry for waiting in batch]
+        events = [event for inquiry in inquiries if (event := inquiry.event()) is not None]
+        async with raw_connection(self._engine) as pg, pg.pipeline(), pg.cursor() as cursor:
+            await insert_rows(cursor, INQUIRIES, [repository.inquiry_row(i) for i in inquiries])
+            audit = [repository.audit_row(inquiry.audit_entry()) for inquiry in inquiries]
+            await insert_rows(cursor, INQUIRY_EVENTS, audit)
+            await insert_rows(cursor, OUTBOX, [event_row(event) for event in events])
+            await pg.commit()
+        return [Stored(inquiry.id, inquiry.created_at) for inquiry in inquiries]
 
     async def _write(
         self, session: AsyncSession, batch: list[_Waiting]
