@@ -9,13 +9,14 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar, cast
 
 import psycopg
+from psycopg import sql
 from psycopg.abc import PQGen
 from psycopg.types.json import Jsonb
-from sqlalchemy import Table, insert
+from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -120,46 +121,72 @@ def session_provider(
 
 
 @asynccontextmanager
-async def raw_connection(engine: AsyncEngine) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+async def raw_connection(
+    engine: AsyncEngine, *, autocommit: bool = False
+) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
     """A pooled connection's own psycopg connection, for the statements every submit runs.
 
     SQLAlchemy's per-statement machinery costs more than the statement on the hot paths (the
-    submit's write, the relay's pass), and psycopg's pipeline mode sends a whole transaction in
-    one round trip. What is not committed is rolled back when the connection goes back to the
-    pool; psycopg's errors come out as SQLAlchemy's (a dead database is still a 503), and a
-    broken connection is discarded.
+    submit's write, the relay's pass). With ``autocommit`` a statement is its own transaction
+    (one round trip, no BEGIN nor COMMIT), or the caller sends ``BEGIN`` itself; the connection
+    goes back to the pool out of autocommit, with any transaction left open rolled back. (Not
+    psycopg's pipeline mode: 3.3 polls the socket in a busy loop while the server answers.)
+    psycopg's errors come out as SQLAlchemy's (a dead database is still a 503); a broken
+    connection is discarded.
     """
     async with engine.connect() as connection:
         raw = await connection.get_raw_connection()
         pg = cast(psycopg.AsyncConnection[Any], raw.driver_connection)
         try:
+            await pg.set_autocommit(autocommit)
             yield pg
         except psycopg.Error as exc:
             if pg.broken or pg.closed:
                 await connection.invalidate()
             raise DBAPIError.instance(None, None, exc, psycopg.Error, hide_parameters=True) from exc
+        finally:
+            if autocommit and not connection.invalidated:
+                await _leave_autocommit(connection, pg)
+
+
+async def _leave_autocommit(connection: AsyncConnection, pg: psycopg.AsyncConnection[Any]) -> None:
+    try:
+        if pg.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            await pg.execute("ROLLBACK")
+        await pg.set_autocommit(False)
+    except psycopg.Error:
+        await connection.invalidate()
 
 
 @functools.cache
-def _compiled_insert(table: Table, columns: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
-    dialect = PGDialect_psycopg()  # type: ignore[no-untyped-call]
-    sql = str(insert(table).compile(dialect=dialect, column_keys=list(columns)))
-    return sql, tuple(c for c in columns if isinstance(table.c[c].type, JSONB))
+def _insert_sql(table: Table, columns: tuple[str, ...], rows: int) -> str:
+    row = sql.SQL("({})").format(sql.SQL(", ").join([sql.Placeholder()] * len(columns)))
+    statement = sql.SQL("{} AS (INSERT INTO {} ({}) VALUES {})").format(
+        sql.Identifier(table.name),
+        sql.Identifier(table.name),
+        sql.SQL(", ").join(map(sql.Identifier, columns)),
+        sql.SQL(", ").join([row] * rows),
+    )
+    return statement.as_string()
 
 
-async def insert_rows(
-    cursor: psycopg.AsyncCursor[Any], table: Table, rows: list[dict[str, Any]]
-) -> None:
-    """INSERT ``rows`` (same keys in each; JSON values as Python objects) into a Core table.
+def insert_statement(parts: list[tuple[Table, list[dict[str, Any]]]]) -> tuple[str, list[Any]]:
+    """One statement INSERTing rows (dicts with the same keys) into several Core tables.
 
-    The statement is compiled from the table once per set of columns, so its columns stay
-    those of ``shared.models``.
+    Each table's rows are one multi-row INSERT in a data-modifying CTE; run in autocommit the
+    whole write is one round trip and one transaction. The text repeats for batches of the
+    same sizes, so psycopg prepares it after a few runs.
     """
-    if not rows:
-        return
-    sql, json_columns = _compiled_insert(table, tuple(rows[0]))
-    for row in rows:
-        for column in json_columns:
-            if row[column] is not None:
-                row[column] = Jsonb(row[column])
-    await cursor.executemany(sql, rows)
+    ctes: list[str] = []
+    params: list[Any] = []
+    for table, rows in parts:
+        if not rows:
+            continue
+        columns = tuple(rows[0])
+        json = {c for c in columns if isinstance(table.c[c].type, JSONB)}
+        ctes.append(_insert_sql(table, columns, len(rows)))
+        for row in rows:
+            for column in columns:
+                value = row[column]
+                params.append(Jsonb(value) if column in json and value is not None else value)
+    return f"WITH {', '.join(ctes)} SELECT 1", params

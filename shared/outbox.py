@@ -11,10 +11,9 @@ import asyncio
 import contextlib
 import time
 import uuid
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlsplit
 
-import psycopg
 import structlog
 from prometheus_client import Counter, Gauge
 from redis.exceptions import RedisError
@@ -22,7 +21,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from shared.db import OUTBOX_WRITTEN
+from shared.db import OUTBOX_WRITTEN, raw_connection
 from shared.events import Event, to_stream_fields
 from shared.models import OUTBOX, OUTBOX_STREAMS
 from shared.redis import RedisClient
@@ -37,21 +36,21 @@ FOREIGN_STREAMS = Gauge(
     "outbox_foreign_streams", "Live relays on this database that publish to another stream"
 )
 
-# One relay publishes at a time across all instances, so the stream keeps commit order.
-_RELAY_LOCK = 0x1A7E_0B0C
-_BATCH = 500
+_BATCH = 500  # rows per pass (the LIMIT in _TAKE)
 # Every relay records the stream it publishes to this often; a record this recent is a live peer.
 _ANNOUNCE_SECONDS = 10.0
 _PEER_ALIVE = "30 seconds"
-# The relay pass, sent in one round trip (psycopg pipeline mode) on the pool's raw connection:
-# every submit at everyday load pays for one pass, so ORM machinery and extra round trips here
-# cost as much as the submit's own write. Its commit need not wait for the disk: a delete lost
-# in a crash only publishes its rows again (at least once; consumers dedupe by event_id).
-_ASYNC_COMMIT = "SET LOCAL synchronous_commit = off"
-_TAKE_LOCK = "SELECT pg_advisory_xact_lock(%s)"
+# The relay pass, on the pool's raw psycopg connection: every submit at everyday load pays for
+# one, so ORM machinery and extra round trips here cost as much as the submit's own write.
+# Constants only, so the four statements go as one simple query: one round trip. The commit
+# need not wait for the disk: a delete lost in a crash only publishes its rows again (at least
+# once; consumers dedupe by event_id).
+# One relay publishes at a time across all instances (the advisory lock, 0x1A7E0B0C), so the
+# stream keeps commit order.
 _TAKE = (
-    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT %s) "
-    "RETURNING id, topic, event_id, merchant_id, inquiry_id, occurred_at, data"
+    b"BEGIN; SET LOCAL synchronous_commit = off; SELECT pg_advisory_xact_lock(444467980); "
+    b"DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT 500) "
+    b"RETURNING id, topic, event_id, merchant_id, inquiry_id, occurred_at, data"
 )
 
 
@@ -178,22 +177,19 @@ class OutboxRelay:
         The rows are deleted first and the deletion commits only after Redis took them: if the
         append fails, the rollback puts them back for the next pass.
         """
-        async with self._engine.connect() as connection:
-            raw = await connection.get_raw_connection()
-            pg = cast(psycopg.AsyncConnection[Any], raw.driver_connection)
-            async with pg.pipeline():
-                await pg.execute(_ASYNC_COMMIT)
-                await pg.execute(_TAKE_LOCK, (_RELAY_LOCK,))
-                taken = await pg.execute(_TAKE, (_BATCH,))
-                rows = await taken.fetchall()
+        async with raw_connection(self._engine, autocommit=True) as pg:
+            taken = await pg.execute(_TAKE)
+            while taken.nextset():
+                pass  # to the DELETE's rows
+            rows = await taken.fetchall()
             PENDING.set(len(rows))
             if not rows:
-                await pg.rollback()
+                await pg.execute(b"ROLLBACK")
                 return 0
             rows.sort(key=lambda row: int(row[0]))
-            # Not committed unless Redis took them: the pool's reset on return rolls back.
+            # Not committed unless Redis took them: an open transaction is rolled back.
             await self._append([_event_of(row) for row in rows])
-            await pg.commit()
+            await pg.execute(b"COMMIT")
         PUBLISHED.inc(len(rows))
         if self._failing:
             log.info("outbox relay recovered", published=len(rows))
