@@ -8,6 +8,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar, cast
 
+import msgspec
 import psycopg
 from psycopg import sql
 from psycopg.abc import PQGen
@@ -159,23 +160,33 @@ async def _leave_autocommit(connection: AsyncConnection, pg: psycopg.AsyncConnec
 
 
 @functools.cache
-def _insert_sql(table: Table, columns: tuple[str, ...], rows: int) -> str:
-    row = sql.SQL("({})").format(sql.SQL(", ").join([sql.Placeholder()] * len(columns)))
+def _insert_sql(table: Table, columns: tuple[str, ...], rows: int, first: int) -> str:
+    # Server-side placeholders ($n, numbered from ``first``): psycopg converts %s queries of
+    # over 50 parameters again on every run.
+    numbers = iter(range(first, first + rows * len(columns)))
+    values = [
+        sql.SQL("({})").format(sql.SQL(", ").join(sql.SQL(f"${next(numbers)}") for _ in columns))
+        for _ in range(rows)
+    ]
     statement = sql.SQL("{} AS (INSERT INTO {} ({}) VALUES {})").format(
         sql.Identifier(table.name),
         sql.Identifier(table.name),
         sql.SQL(", ").join(map(sql.Identifier, columns)),
-        sql.SQL(", ").join([row] * rows),
+        sql.SQL(", ").join(values),
     )
     return statement.as_string()
+
+
+def _json_text(value: Any) -> bytes:
+    return msgspec.json.encode(value)
 
 
 def insert_statement(parts: list[tuple[Table, list[dict[str, Any]]]]) -> tuple[str, list[Any]]:
     """One statement INSERTing rows (dicts with the same keys) into several Core tables.
 
-    Each table's rows are one multi-row INSERT in a data-modifying CTE; run in autocommit the
-    whole write is one round trip and one transaction. The text repeats for batches of the
-    same sizes, so psycopg prepares it after a few runs.
+    Each table's rows are one multi-row INSERT in a data-modifying CTE: the whole write is
+    one statement, one round trip. The text repeats for batches of the
+    same sizes, so psycopg prepares it after a few runs. Run it on an ``AsyncRawCursor``.
     """
     ctes: list[str] = []
     params: list[Any] = []
@@ -184,9 +195,11 @@ def insert_statement(parts: list[tuple[Table, list[dict[str, Any]]]]) -> tuple[s
             continue
         columns = tuple(rows[0])
         json = {c for c in columns if isinstance(table.c[c].type, JSONB)}
-        ctes.append(_insert_sql(table, columns, len(rows)))
+        ctes.append(_insert_sql(table, columns, len(rows), len(params) + 1))
         for row in rows:
             for column in columns:
                 value = row[column]
-                params.append(Jsonb(value) if column in json and value is not None else value)
+                if column in json and value is not None:
+                    value = Jsonb(value, dumps=_json_text)
+                params.append(value)
     return f"WITH {', '.join(ctes)} SELECT 1", params

@@ -6,9 +6,9 @@ one multi-row INSERT per table. At low load nothing waits: the first submit is w
 Each caller still gets its answer only after its rows are committed.
 
 A batch without an ``Idempotency-Key`` (nearly all) is written on the pool's raw psycopg
-connection as one statement in autocommit (the three multi-row INSERTs as CTEs): one round trip
-and one transaction, without SQLAlchemy's per-statement machinery, which cost ~4 of the ~5 ms
-of CPU a lone submit's transaction took. A submit with a key claims it in the same transaction
+connection as one statement (the three multi-row INSERTs as CTEs) between BEGIN and COMMIT,
+without SQLAlchemy's per-statement machinery, which cost ~4 of the ~5 ms of CPU a lone
+submit's transaction took. A submit with a key claims it in the same transaction
 as its rows, through the session and ``store``, so the key and the inquiry are stored together
 or not at all; a key already held answers with the inquiry that holds it (or 422 for another
 body) and stores nothing.
@@ -23,6 +23,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 import msgspec
+import psycopg
 from prometheus_client import Histogram
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -128,7 +129,7 @@ class InquiryWriter:
             _settle(waiting, answer)
 
     async def _write_unkeyed(self, batch: list[_Waiting]) -> list[Stored | Exception]:
-        """What ``store`` writes, as one statement in autocommit: committed when it returns."""
+        """What ``store`` writes, as one statement (then COMMIT): three round trips in all."""
         inquiries = [waiting.inquiry for waiting in batch]
         events = [event for inquiry in inquiries if (event := inquiry.event()) is not None]
         statement, params = insert_statement(
@@ -138,8 +139,12 @@ class InquiryWriter:
                 (OUTBOX, [event_row(event) for event in events]),
             ]
         )
-        async with raw_connection(self._engine, autocommit=True) as pg:
-            await pg.execute(statement, params)  # synchronous_commit on: durable when it returns
+        async with raw_connection(self._engine) as pg:
+            async with psycopg.AsyncRawCursor(pg) as cursor:
+                await cursor.execute(statement, params)
+            # Its own COMMIT, not autocommit: a statement sent to a database that then freezes
+            # must not commit after the submit got its 503 (nothing stored for a refused submit).
+            await pg.commit()  # synchronous_commit on: durable once it returns
         return [Stored(inquiry.id, inquiry.created_at) for inquiry in inquiries]
 
     async def _write(
