@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hmac
+import random
 import time
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -121,9 +121,15 @@ class RequestContextMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         """Bind the id, echo it back as ``X-Request-ID`` and log method, path, status, time."""
-        headers = dict(scope["headers"])
-        request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
-        structlog.contextvars.clear_contextvars()
+        request_id = ""
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                request_id = value.decode("latin-1")[:64]
+                break
+        # An id for log correlation, not a secret: no urandom call per request.
+        request_id = request_id or f"{random.getrandbits(128):032x}"
+        # Each request runs in its own task, started from a context with nothing bound: no
+        # clear_contextvars needed (it copies the whole context on every call).
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         status = 500
