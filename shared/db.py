@@ -160,14 +160,9 @@ async def _leave_autocommit(connection: AsyncConnection, pg: psycopg.AsyncConnec
 
 
 @functools.cache
-def _insert_sql(table: Table, columns: tuple[str, ...], rows: int, first: int) -> str:
-    # Server-side placeholders ($n, numbered from ``first``): psycopg converts %s queries of
-    # over 50 parameters again on every run.
-    numbers = iter(range(first, first + rows * len(columns)))
-    values = [
-        sql.SQL("({})").format(sql.SQL(", ").join(sql.SQL(f"${next(numbers)}") for _ in columns))
-        for _ in range(rows)
-    ]
+def _insert_sql(table: Table, columns: tuple[str, ...], rows: int) -> str:
+    row = sql.SQL("({})").format(sql.SQL(", ").join([sql.Placeholder()] * len(columns)))
+    values = [row] * rows
     statement = sql.SQL("{} AS (INSERT INTO {} ({}) VALUES {})").format(
         sql.Identifier(table.name),
         sql.Identifier(table.name),
@@ -185,8 +180,7 @@ def insert_statement(parts: list[tuple[Table, list[dict[str, Any]]]]) -> tuple[s
     """One statement INSERTing rows (dicts with the same keys) into several Core tables.
 
     Each table's rows are one multi-row INSERT in a data-modifying CTE: the whole write is
-    one statement, one round trip. The text repeats for batches of the
-    same sizes, so psycopg prepares it after a few runs. Run it on an ``AsyncRawCursor``.
+    one statement. Parameters are ``%s``, for a client-side binding cursor.
     """
     ctes: list[str] = []
     params: list[Any] = []
@@ -195,7 +189,7 @@ def insert_statement(parts: list[tuple[Table, list[dict[str, Any]]]]) -> tuple[s
             continue
         columns = tuple(rows[0])
         json = {c for c in columns if isinstance(table.c[c].type, JSONB)}
-        ctes.append(_insert_sql(table, columns, len(rows), len(params) + 1))
+        ctes.append(_insert_sql(table, columns, len(rows)))
         for row in rows:
             for column in columns:
                 value = row[column]

@@ -6,8 +6,8 @@ one multi-row INSERT per table. At low load nothing waits: the first submit is w
 Each caller still gets its answer only after its rows are committed.
 
 A batch without an ``Idempotency-Key`` (nearly all) is written on the pool's raw psycopg
-connection as one statement (the three multi-row INSERTs as CTEs) between BEGIN and COMMIT,
-without SQLAlchemy's per-statement machinery, which cost ~4 of the ~5 ms of CPU a lone
+connection as one statement (the three multi-row INSERTs as CTEs) sent with its BEGIN, then
+COMMIT, without SQLAlchemy's per-statement machinery, which cost ~4 of the ~5 ms of CPU a lone
 submit's transaction took. A submit with a key claims it in the same transaction
 as its rows, through the session and ``store``, so the key and the inquiry are stored together
 or not at all; a key already held answers with the inquiry that holds it (or 422 for another
@@ -129,7 +129,7 @@ class InquiryWriter:
             _settle(waiting, answer)
 
     async def _write_unkeyed(self, batch: list[_Waiting]) -> list[Stored | Exception]:
-        """What ``store`` writes, as one statement (then COMMIT): three round trips in all."""
+        """What ``store`` writes, as one statement."""
         inquiries = [waiting.inquiry for waiting in batch]
         events = [event for inquiry in inquiries if (event := inquiry.event()) is not None]
         statement, params = insert_statement(
@@ -139,12 +139,14 @@ class InquiryWriter:
                 (OUTBOX, [event_row(event) for event in events]),
             ]
         )
-        async with raw_connection(self._engine) as pg:
-            async with psycopg.AsyncRawCursor(pg) as cursor:
-                await cursor.execute(statement, params)
-            # Its own COMMIT, not autocommit: a statement sent to a database that then freezes
-            # must not commit after the submit got its 503 (nothing stored for a refused submit).
-            await pg.commit()  # synchronous_commit on: durable once it returns
+        async with raw_connection(self._engine, autocommit=True) as pg:
+            # BEGIN and the INSERTs in one message (values bound client-side: the simple query
+            # protocol takes several statements), then COMMIT: two round trips. Not one
+            # autocommit statement: one sent to a database that then freezes would commit
+            # after the submit got its 503; this one is rolled back when we hang up.
+            async with psycopg.AsyncClientCursor(pg) as cursor:
+                await cursor.execute("BEGIN; " + statement, params)
+            await pg.execute(b"COMMIT")  # synchronous_commit on: durable once it returns
         return [Stored(inquiry.id, inquiry.created_at) for inquiry in inquiries]
 
     async def _write(
