@@ -1,12 +1,13 @@
 """Fixed-window rate limits per client IP and per merchant, shared by all instances via Redis.
 
 Each process reserves counts of a window from Redis in blocks (``INCRBY``) and hands them out
-itself: a request costs a Redis round trip only when its block is used up, and the round trips
-of all requests waiting at that moment share one pipeline. Redis's count is always at least what
-every instance admitted, so a limit is never exceeded; the price is that a block's unused counts
-die with their window, so with N instances a client spread over them may be refused up to
-N * (block - 1) requests early. The block is 1 % of the limit (at least 1: a limit under 200
-is counted exactly, one request at a time).
+itself, so a request costs no Redis round trip of its own. The block is 1 % of the limit. A
+block of one (a limit under 200) is counted exactly: the request waits for Redis's answer, and
+the answers of all requests waiting at that moment share one pipeline. A larger block is handed
+out while it is being reserved, and its reservation goes with the others due within 50 ms; if
+Redis then says the window was nearly used up by other instances, at most the block's size
+minus one got through too many (per instance and window). Unused counts die with their window,
+so with N instances a client spread over them may also be refused up to N * (block - 1) early.
 
 When Redis fails, counting falls back to this process for a short while instead of failing the
 submit: capture matters more than an exact count during an outage.
@@ -19,6 +20,7 @@ import ipaddress
 import math
 import time
 from collections.abc import Sequence
+from typing import cast
 
 import structlog
 from redis.exceptions import RedisError
@@ -36,6 +38,8 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 _RETRY_REDIS_AFTER = 1.0
 # Share of a limit one process reserves at a time (see the module docstring).
 _BLOCK_SHARE = 100
+# How long a reservation handed out ahead may wait for others to share its round trip.
+_DEFER_SECONDS = 0.05
 
 
 def client_ip(peer: str | None, forwarded_for: Sequence[str], trusted: list[IPNetwork]) -> str:
@@ -66,7 +70,7 @@ def _is_trusted(ip: str, trusted: list[IPNetwork]) -> bool:
 class _Lease:
     """The counts of one window this process reserved in Redis and has not handed out yet."""
 
-    __slots__ = ("ends", "full", "left", "limit", "refill", "wanted")
+    __slots__ = ("credited", "ends", "full", "left", "limit", "refill", "wanted")
 
     def __init__(self, limit: RateLimit, ends: float) -> None:
         self.limit = limit
@@ -74,6 +78,7 @@ class _Lease:
         self.left = 0
         self.full = False  # Redis said the window is used up: refuse without asking again
         self.wanted = 0  # requests waiting for the next block
+        self.credited = 0  # the block being reserved, already handed out (0: waited for)
         self.refill: asyncio.Future[None] | None = None
 
     @property
@@ -93,6 +98,7 @@ class RateLimiter:
         self._prune_at = 0.0
         self._due: dict[str, _Lease] = {}  # leases whose next block goes in the next pipeline
         self._sender: asyncio.Task[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
         self._redis_retry_at = 0.0
 
     async def hit(self, ip: str | None, merchant_id: str | None) -> None:
@@ -119,6 +125,10 @@ class RateLimiter:
                 return False
             if time.time() < self._redis_retry_at:
                 return self._count_locally(key) <= limit.count
+            if lease.refill is None and lease.block > 1:
+                lease.left = lease.credited = lease.block  # handed out while reserved
+                self._queue(key, lease, _DEFER_SECONDS)
+                break
             lease.wanted += 1
             try:
                 await self._next_block(key, lease)
@@ -129,31 +139,52 @@ class RateLimiter:
 
     async def _next_block(self, key: str, lease: _Lease) -> None:
         if lease.refill is None:
-            lease.refill = asyncio.get_running_loop().create_future()
-            self._due[key] = lease
-            if self._sender is None or self._sender.done():
-                self._sender = asyncio.create_task(self._send_due(), name="ratelimit-blocks")
+            self._queue(key, lease, 0.0)
+        else:
+            self._send_soon(0.0)  # a reservation handed out ahead is now waited for
         # Shielded: a client that goes away must not cancel the block others wait for.
-        await asyncio.shield(lease.refill)
+        await asyncio.shield(cast(asyncio.Future[None], lease.refill))
+
+    def _queue(self, key: str, lease: _Lease, delay: float) -> None:
+        lease.refill = asyncio.get_running_loop().create_future()
+        self._due[key] = lease
+        self._send_soon(delay)
+
+    def _send_soon(self, delay: float) -> None:
+        """Send what is due now, or after ``delay`` so that more reservations share the trip."""
+        if self._sender is not None and not self._sender.done():
+            return  # the running sender takes what became due meanwhile
+        if delay == 0 and self._timer is not None:
+            self._timer.cancel()
+        if delay == 0 or self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(delay, self._start_sender)
+
+    def _start_sender(self) -> None:
+        self._timer = None
+        if self._due and (self._sender is None or self._sender.done()):
+            self._sender = asyncio.create_task(self._send_due(), name="ratelimit-blocks")
 
     async def _send_due(self) -> None:
         """Reserve every due block in one pipelined round trip (then the ones due meanwhile)."""
         while self._due:
             due, self._due = self._due, {}
-            amounts = [lease.block for lease in due.values()]
+            amounts = [lease.credited or lease.block for lease in due.values()]
             try:
                 totals = await self._reserve(due, amounts)
             except Exception as exc:  # noqa: BLE001 - a bug, not an outage: every waiter raises it
                 for lease in due.values():
                     if lease.refill is not None:
                         lease.refill.set_exception(exc)
-                    lease.refill = None
+                    lease.refill, lease.credited = None, 0
                 continue
             for lease, amount, total in zip(due.values(), amounts, totals or amounts, strict=True):
-                if totals is not None:  # else nothing granted: the waiters count locally
+                granted = 0  # Redis failed: the waiters count locally
+                if totals is not None:
                     granted = min(amount, max(0, lease.limit.count - (total - amount)))
-                    lease.left += granted
                     lease.full = granted < amount
+                # What was handed out ahead beyond the grant got through too many.
+                lease.left = max(0, lease.left + granted - lease.credited)
+                lease.credited = 0
                 refill, lease.refill = lease.refill, None
                 if refill is not None:
                     refill.set_result(None)
