@@ -19,7 +19,11 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import (
+    PrometheusConfig,
+    PrometheusController,
+    PrometheusMiddleware,
+)
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
@@ -199,6 +203,19 @@ def metrics_allowed(authorization: str | None, token: str) -> bool:
     )
 
 
+class _RequestMetrics(PrometheusMiddleware):
+    """Litestar's request metrics, labelled from the scope (its own builds a URL per request)."""
+
+    def _get_default_labels(self, request: Request[Any, Any, Any]) -> dict[str, str | int | float]:
+        scope = request.scope
+        return {
+            "method": str(scope.get("method", scope["type"])),
+            "path": scope["path_template"],
+            "status_code": 200,
+            "app_name": self._config.app_name,
+        }
+
+
 def metrics(service: str, token: str) -> tuple[PrometheusConfig, type[PrometheusController]]:
     """Request metrics middleware config and the ``/metrics`` endpoint (guarded by ``token``)."""
 
@@ -211,7 +228,11 @@ def metrics(service: str, token: str) -> tuple[PrometheusConfig, type[Prometheus
         guards = [require_token]
 
     config = PrometheusConfig(
-        app_name=service, prefix=service, group_path=True, exclude=["/metrics", "/health"]
+        app_name=service,
+        prefix=service,
+        group_path=True,
+        exclude=["/metrics", "/health"],
+        middleware_class=_RequestMetrics,
     )
     return config, MetricsController
 
