@@ -14,6 +14,7 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
+import psycopg
 import structlog
 from prometheus_client import Counter, Gauge
 from redis.exceptions import RedisError
@@ -47,11 +48,20 @@ _PEER_ALIVE = "30 seconds"
 # once; consumers dedupe by event_id).
 # One relay publishes at a time across all instances (the advisory lock, 0x1A7E0B0C), so the
 # stream keeps commit order.
+_OLDEST = b"id IN (SELECT id FROM outbox ORDER BY id LIMIT 500) "
+_RETURNING = b"RETURNING id, topic, event_id, merchant_id, inquiry_id, occurred_at, data"
 _TAKE = (
     b"BEGIN; SET LOCAL synchronous_commit = off; SELECT pg_advisory_xact_lock(444467980); "
-    b"DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT 500) "
-    b"RETURNING id, topic, event_id, merchant_id, inquiry_id, occurred_at, data"
+    b"DELETE FROM outbox WHERE " + _OLDEST + _RETURNING
 )
+# A writer's COMMIT with, in the same message, a take that never waits for the lock: the pass
+# its commit would wake costs no round trip nor wake-up of its own (``commit_and_take``).
+_COMMIT_AND_TAKE = (
+    b"COMMIT; BEGIN; SET LOCAL synchronous_commit = off; "
+    b"WITH lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock(444467980) AS held) "
+    b"DELETE FROM outbox WHERE (SELECT held FROM lock) AND " + _OLDEST + _RETURNING
+)
+Taken = list[tuple[Any, ...]]
 
 
 def event_row(event: Event) -> dict[str, Any]:
@@ -182,19 +192,54 @@ class OutboxRelay:
             while taken.nextset():
                 pass  # to the DELETE's rows
             rows = await taken.fetchall()
-            PENDING.set(len(rows))
-            if not rows:
-                await pg.execute(b"ROLLBACK")
-                return 0
-            rows.sort(key=lambda row: int(row[0]))
-            # Not committed unless Redis took them: an open transaction is rolled back.
-            await self._append([_event_of(row) for row in rows])
+            await self._publish(pg, rows)
+        return len(rows)
+
+    async def commit_and_take(self, pg: psycopg.AsyncConnection[Any]) -> Taken | None:
+        """Commit the caller's transaction and take pending rows if no relay holds the lock.
+
+        Raises what the COMMIT raised; None when it went through but the take did not.
+        """
+        if self._failing:  # Redis is down: the writer must not wait on it, the loop retries
             await pg.execute(b"COMMIT")
+            return None
+        try:
+            taken = await pg.execute(_COMMIT_AND_TAKE)
+        except psycopg.Error:
+            # Failed inside the take's own transaction: the COMMIT before it went through.
+            if pg.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
+                raise
+            return None
+        while taken.nextset():
+            pass
+        return await taken.fetchall()
+
+    async def publish_taken(self, pg: psycopg.AsyncConnection[Any], rows: Taken | None) -> None:
+        """Publish what ``commit_and_take`` took; anything else is left to the loop, woken."""
+        try:
+            if rows is not None:
+                await self._publish(pg, rows)
+        except Exception as exc:  # noqa: BLE001 - the rows go back (rolled back), the loop retries
+            self._note_failure(exc)
+            rows = None
+        # Nothing taken: the lock was busy (its holder may have missed these rows) or nothing
+        # was pending; a full batch: more may wait.
+        if not rows or len(rows) == _BATCH:
+            self.wake()
+
+    async def _publish(self, pg: psycopg.AsyncConnection[Any], rows: Taken) -> None:
+        """Append taken rows to the stream, then commit their deletion (else it rolls back)."""
+        PENDING.set(len(rows))
+        if not rows:
+            await pg.execute(b"ROLLBACK")
+            return
+        rows.sort(key=lambda row: int(row[0]))
+        await self._append([_event_of(row) for row in rows])
+        await pg.execute(b"COMMIT")
         PUBLISHED.inc(len(rows))
         if self._failing:
             log.info("outbox relay recovered", published=len(rows))
             self._failing = False
-        return len(rows)
 
     async def _append(self, events: list[Event]) -> None:
         async with self._redis.pipeline(transaction=False) as pipe:
