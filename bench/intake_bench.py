@@ -116,7 +116,8 @@ def cpu_per_submit(result: dict[str, Any]) -> float | None:
         return None
     cpu: dict[str, float] = result["cpu"]
     percent = sum(cpu.values()) - cpu.get("load generator (node)", 0.0)
-    seconds = float(result["seconds"])
+    # The window the CPU was measured over (it starts before the first request is paced).
+    seconds = float(result.get("cpu_window_seconds", result["seconds"]))
     return round(percent / 100 * seconds * 1000 / accepted, 3)
 
 

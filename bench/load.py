@@ -33,6 +33,7 @@ class CpuWatch:
         self._first: dict[str, dict[int, float]] = {}
         self._last: dict[str, dict[int, float]] = {}
         self._t0 = 0.0
+        self.wall = 0.0  # the last window's length, seconds
         self._children0 = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -74,7 +75,7 @@ class CpuWatch:
         if self._thread is not None:
             self._thread.join()
         self._sample()
-        wall = time.monotonic() - self._t0
+        wall = self.wall = time.monotonic() - self._t0
         result: dict[str, float] = {}
         for name in self.groups:
             spent = 0.0
@@ -100,6 +101,7 @@ def http_load(config: dict[str, Any], watch: CpuWatch | None = None) -> dict[str
     result: dict[str, Any] = json.loads(out)
     if watch is not None:
         result["cpu"] = watch.stop()
+        result["cpu_window_seconds"] = watch.wall
     return result
 
 

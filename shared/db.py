@@ -1,14 +1,23 @@
-"""The SQLAlchemy async engine and the request-scoped transaction."""
+"""The SQLAlchemy async engine, the request-scoped transaction, and raw psycopg for hot paths."""
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import AsyncGenerator, Callable
-from typing import Any, TypeVar
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar, cast
 
+import msgspec
 import psycopg
+from psycopg import sql
 from psycopg.abc import PQGen
+from psycopg.types.json import Jsonb
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -110,3 +119,86 @@ def session_provider(
             after_outbox_commit()
 
     return provide_session
+
+
+@asynccontextmanager
+async def raw_connection(
+    engine: AsyncEngine, *, autocommit: bool = False
+) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+    """A pooled connection's own psycopg connection, for the statements every submit runs.
+
+    SQLAlchemy's per-statement machinery costs more than the statement on the hot paths (the
+    submit's write, the relay's pass). With ``autocommit`` a statement is its own transaction
+    (one round trip, no BEGIN nor COMMIT), or the caller sends ``BEGIN`` itself; the connection
+    goes back to the pool out of autocommit, with any transaction left open rolled back. (Not
+    psycopg's pipeline mode: 3.3 polls the socket in a busy loop while the server answers.)
+    psycopg's errors come out as SQLAlchemy's (a dead database is still a 503); a broken
+    connection is discarded.
+    """
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        pg = cast(psycopg.AsyncConnection[Any], raw.driver_connection)
+        try:
+            await pg.set_autocommit(autocommit)
+            yield pg
+        except psycopg.Error as exc:
+            if pg.broken or pg.closed:
+                await connection.invalidate()
+            raise as_sqlalchemy_error(exc) from exc
+        finally:
+            if autocommit and not connection.invalidated:
+                await _leave_autocommit(connection, pg)
+
+
+def as_sqlalchemy_error(exc: psycopg.Error) -> StatementError:
+    """psycopg's error as SQLAlchemy's (IntegrityError, OperationalError, …), parameters hidden."""
+    return DBAPIError.instance(None, None, exc, psycopg.Error, hide_parameters=True)
+
+
+async def _leave_autocommit(connection: AsyncConnection, pg: psycopg.AsyncConnection[Any]) -> None:
+    try:
+        if pg.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            await pg.execute("ROLLBACK")
+        await pg.set_autocommit(False)
+    except psycopg.Error:
+        await connection.invalidate()
+
+
+@functools.cache
+def _insert_sql(table: Table, columns: tuple[str, ...], rows: int) -> str:
+    row = sql.SQL("({})").format(sql.SQL(", ").join([sql.Placeholder()] * len(columns)))
+    values = [row] * rows
+    statement = sql.SQL("{} AS (INSERT INTO {} ({}) VALUES {})").format(
+        sql.Identifier(table.name),
+        sql.Identifier(table.name),
+        sql.SQL(", ").join(map(sql.Identifier, columns)),
+        sql.SQL(", ").join(values),
+    )
+    return statement.as_string()
+
+
+def _json_text(value: Any) -> bytes:
+    return msgspec.json.encode(value)
+
+
+def insert_statement(parts: list[tuple[Table, list[dict[str, Any]]]]) -> tuple[str, list[Any]]:
+    """One statement INSERTing rows (dicts with the same keys) into several Core tables.
+
+    Each table's rows are one multi-row INSERT in a data-modifying CTE: the whole write is
+    one statement. Parameters are ``%s``, for a client-side binding cursor.
+    """
+    ctes: list[str] = []
+    params: list[Any] = []
+    for table, rows in parts:
+        if not rows:
+            continue
+        columns = tuple(rows[0])
+        json = {c for c in columns if isinstance(table.c[c].type, JSONB)}
+        ctes.append(_insert_sql(table, columns, len(rows)))
+        for row in rows:
+            for column in columns:
+                value = row[column]
+                if column in json and value is not None:
+                    value = Jsonb(value, dumps=_json_text)
+                params.append(value)
+    return f"WITH {', '.join(ctes)} SELECT 1", params

@@ -30,7 +30,7 @@ class Runtime:
         self.engine = create_engine(database)
         self.sessions = create_sessionmaker(self.engine)
         self.redis = create_redis(redis)
-        self.relay = OutboxRelay(self.sessions, self.redis, redis)
+        self.relay = OutboxRelay(self.engine, self.sessions, self.redis, redis)
 
     async def database_ok(self) -> bool:
         """PostgreSQL answers a query (within ``DATABASE_TIMEOUT_SECONDS``, as every wait)."""

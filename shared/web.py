@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import random
 import time
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -18,7 +18,11 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import (
+    PrometheusConfig,
+    PrometheusController,
+    PrometheusMiddleware,
+)
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
@@ -120,9 +124,15 @@ class RequestContextMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         """Bind the id, echo it back as ``X-Request-ID`` and log method, path, status, time."""
-        headers = dict(scope["headers"])
-        request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
-        structlog.contextvars.clear_contextvars()
+        request_id = ""
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                request_id = value.decode("latin-1")[:64]
+                break
+        # An id for log correlation, not a secret: no urandom call per request.
+        request_id = request_id or f"{random.getrandbits(128):032x}"
+        # Each request runs in its own task, started from a context with nothing bound: no
+        # clear_contextvars needed (it copies the whole context on every call).
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         status = 500
@@ -182,6 +192,19 @@ def health_controller(
     return HealthController
 
 
+class _RequestMetrics(PrometheusMiddleware):
+    """Litestar's request metrics, labelled from the scope (its own builds a URL per request)."""
+
+    def _get_default_labels(self, request: Request[Any, Any, Any]) -> dict[str, str | int | float]:
+        scope = request.scope
+        return {
+            "method": str(scope.get("method", scope["type"])),
+            "path": scope["path_template"],
+            "status_code": 200,
+            "app_name": self._config.app_name,
+        }
+
+
 def metrics(service: str, token: str) -> tuple[PrometheusConfig, type[PrometheusController]]:
     """Request metrics middleware config and the ``/metrics`` endpoint (guarded by ``token``)."""
 
@@ -194,7 +217,11 @@ def metrics(service: str, token: str) -> tuple[PrometheusConfig, type[Prometheus
         guards = [require_token]
 
     config = PrometheusConfig(
-        app_name=service, prefix=service, group_path=True, exclude=["/metrics", "/health"]
+        app_name=service,
+        prefix=service,
+        group_path=True,
+        exclude=["/metrics", "/health"],
+        middleware_class=_RequestMetrics,
     )
     return config, MetricsController
 

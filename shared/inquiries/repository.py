@@ -17,34 +17,36 @@ from shared.models import INQUIRIES, INQUIRY_EVENTS, IdempotencyKey, Inquiry
 _EXPIRED = text("now() - interval '24 hours'")
 
 
+def inquiry_row(inquiry: NewInquiry) -> dict[str, Any]:
+    """The ``inquiries`` row of a NEW inquiry (every input field, for one multi-row INSERT)."""
+    return {
+        **msgspec.to_builtins(inquiry.input),
+        "id": inquiry.id,
+        "merchant_id": inquiry.merchant_id,
+        "status": "NEW",
+        "is_spam": inquiry.is_spam,
+        "created_at": inquiry.created_at,
+        "updated_at": inquiry.created_at,
+        "version": 1,
+        "due_at": inquiry.due_at,
+        "duplicate_of": inquiry.duplicate_of,
+    }
+
+
+def audit_row(entry: AuditEntry) -> dict[str, Any]:
+    """The ``inquiry_events`` row of an audit entry."""
+    return {**msgspec.structs.asdict(entry), "data": msgspec.to_builtins(entry.data)}
+
+
 async def insert_inquiries(session: AsyncSession, inquiries: list[NewInquiry]) -> None:
     """Insert NEW inquiries: one multi-row INSERT (every row has every input field)."""
-    rows = [
-        {
-            **msgspec.to_builtins(inquiry.input),
-            "id": inquiry.id,
-            "merchant_id": inquiry.merchant_id,
-            "status": "NEW",
-            "is_spam": inquiry.is_spam,
-            "created_at": inquiry.created_at,
-            "updated_at": inquiry.created_at,
-            "version": 1,
-            "due_at": inquiry.due_at,
-            "duplicate_of": inquiry.duplicate_of,
-        }
-        for inquiry in inquiries
-    ]
     # Parameters beside the statement, not baked into it: the compiled INSERT is cached.
-    await session.execute(insert(INQUIRIES), rows)
+    await session.execute(insert(INQUIRIES), [inquiry_row(inquiry) for inquiry in inquiries])
 
 
 async def insert_audit_entries(session: AsyncSession, entries: list[AuditEntry]) -> None:
     """Append entries to the audit trail."""
-    rows = [
-        {**msgspec.structs.asdict(entry), "data": msgspec.to_builtins(entry.data)}
-        for entry in entries
-    ]
-    await session.execute(insert(INQUIRY_EVENTS), rows)
+    await session.execute(insert(INQUIRY_EVENTS), [audit_row(entry) for entry in entries])
 
 
 async def get(
