@@ -20,9 +20,11 @@ Text512 = Annotated[str, Meta(max_length=512)]
 Email = Annotated[str, Meta(max_length=254, extra_json_schema={"format": "email"})]
 Phone = Annotated[str, Meta(max_length=32)]
 Industry = Annotated[str, Meta(max_length=100)]
-Website = Annotated[str, Meta(max_length=2048, extra_json_schema={"format": "uri"})]
-# Lower case is accepted and stored upper case.
-Country = Annotated[str, Meta(pattern="^[A-Za-z]{2}$")]
+# An http(s) URL, or empty (not given); the validator checks the host too.
+Website = Annotated[str, Meta(max_length=2048, pattern=r"^(?:[hH][tT][tT][pP][sS]?://\S+)?$")]
+# Lower case is accepted and stored upper case; empty means not given, as for every optional
+# text field (the document says so, or a fuzzer rightly calls accepting "" a schema violation).
+Country = Annotated[str, Meta(pattern="^(?:[A-Za-z]{2})?$")]
 Message = Annotated[str, Meta(min_length=1, max_length=5000)]
 
 
