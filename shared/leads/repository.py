@@ -43,7 +43,7 @@ _REPEAT_ROOTS = text(
 # between batches) and in the two-key space (the outbox relay's lock uses one key).
 _LOCK_REPEAT_KEYS = text(
     """
-    SELECT pg_advisory_xact_lock(0x5EAD, lock_key)
+    SELECT pg_advisory_xact_lock(24237, lock_key)  -- 0x5EAD: decimal, PostgreSQL 15 has no hex literals
     FROM (
         SELECT DISTINCT hashtext(k.merchant_id || E'\\n' || lower(k.email)) AS lock_key
         FROM unnest(:merchants, :emails) AS k(merchant_id, email)
