@@ -40,10 +40,11 @@ _REPEAT_ROOTS = text(
 
 # Same-email creates of one merchant queue here until the first commits, so a repeat created at
 # the same moment on another instance still sees it. Locks are taken in one order (no deadlock
-# between batches) and in the two-key space (the outbox relay's lock uses one key).
+# between batches) and in the two-key space (the outbox relay's lock uses one key). The class key
+# 24237 is 0x5EAD written in decimal: PostgreSQL 15 has no hex integer literals.
 _LOCK_REPEAT_KEYS = text(
     """
-    SELECT pg_advisory_xact_lock(24237, lock_key)  -- 0x5EAD: decimal, PostgreSQL 15 has no hex literals
+    SELECT pg_advisory_xact_lock(24237, lock_key)
     FROM (
         SELECT DISTINCT hashtext(k.merchant_id || E'\\n' || lower(k.email)) AS lock_key
         FROM unnest(:merchants, :emails) AS k(merchant_id, email)
