@@ -150,6 +150,21 @@ async def raw_connection(
                 await _leave_autocommit(connection, pg)
 
 
+@asynccontextmanager
+async def session_driver(session: AsyncSession) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+    """The session's own psycopg connection, in the session's transaction, for statements sent
+    as one message; psycopg's errors come out as SQLAlchemy's, a broken connection discarded."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    pg = cast(psycopg.AsyncConnection[Any], raw.driver_connection)
+    try:
+        yield pg
+    except psycopg.Error as exc:
+        if pg.broken or pg.closed:
+            await connection.invalidate()
+        raise as_sqlalchemy_error(exc) from exc
+
+
 def as_sqlalchemy_error(exc: psycopg.Error) -> StatementError:
     """psycopg's error as SQLAlchemy's (IntegrityError, OperationalError, …), parameters hidden."""
     return DBAPIError.instance(None, None, exc, psycopg.Error, hide_parameters=True)

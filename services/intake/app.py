@@ -24,6 +24,6 @@ def create_app() -> Litestar:
     # On app state rather than as dependencies: with the session as the handler's only
     # dependency, Litestar resolves it directly instead of spawning a task group per request.
     # The group-commit writer is intake's alone: the backoffice writes through its request session.
-    writer = InquiryWriter(runtime.sessions, runtime.relay.wake)
+    writer = InquiryWriter(runtime.engine, runtime.relay.wake)
     app.state.intake = IntakeContext.build(settings, limiter, writer)
     return app

@@ -6,9 +6,10 @@ one multi-row INSERT per table. At low load nothing waits: the first submit is w
 Each caller still gets its answer only after its rows are committed.
 
 A batch without an ``Idempotency-Key`` (nearly all) is written on the pool's raw psycopg
-connection as one statement (the three multi-row INSERTs as CTEs) sent with its BEGIN, then
-COMMIT, without SQLAlchemy's per-statement machinery, which cost ~4 of the ~5 ms of CPU a lone
-submit's transaction took. A submit with a key claims it in the same transaction
+connection in two round trips, whatever its size: BEGIN with the lead lookups (``due_at``,
+``duplicate_of``), then one statement (the three multi-row INSERTs as CTEs) with the COMMIT,
+without SQLAlchemy's per-statement machinery, which cost ~4 of the ~5 ms of CPU a lone submit's
+transaction took. A submit with a key claims it in the same transaction
 as its rows, through the session and ``store``, so the key and the inquiry are stored together
 or not at all; a key already held answers with the inquiry that holds it (or 422 for another
 body) and stores nothing.
@@ -21,21 +22,21 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 import msgspec
 import psycopg
 import structlog
 from prometheus_client import Histogram
 from sqlalchemy.exc import DataError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from shared.db import as_sqlalchemy_error, insert_statement
+from shared.db import create_sessionmaker, insert_statement, raw_connection
 from shared.errors import IdempotencyKeyReused
 from shared.inquiries import repository
 from shared.inquiries.changes import NewInquiry
 from shared.inquiries.writes import store
 from shared.leads import service as leads
+from shared.leads.repository import lock_and_look_up
 from shared.models import INQUIRIES, INQUIRY_EVENTS, OUTBOX
 from shared.outbox import event_row
 
@@ -74,10 +75,9 @@ class _Waiting(msgspec.Struct):
 class InquiryWriter:
     """Writes new inquiries in shared transactions; ``write`` returns once committed."""
 
-    def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], after_commit: Callable[[], None]
-    ) -> None:
-        self._sessions = sessions
+    def __init__(self, engine: AsyncEngine, after_commit: Callable[[], None]) -> None:
+        self._engine = engine
+        self._sessions = create_sessionmaker(engine)
         self._after_commit = after_commit
         self._waiting: list[_Waiting] = []
         self._flusher: asyncio.Task[None] | None = None
@@ -136,10 +136,13 @@ class InquiryWriter:
             _settle(waiting, answer)
 
     async def _write_unkeyed(self, batch: list[_Waiting]) -> None:
-        """What ``store`` writes, the three INSERTs as one statement; answers once committed."""
-        async with self._sessions() as session, session.begin():
+        """What ``store`` writes, in two messages: BEGIN with the lead lookups, then the three
+        INSERTs as one statement with the COMMIT; answers once committed."""
+        new = [waiting.inquiry for waiting in batch]
+        async with raw_connection(self._engine, autocommit=True) as pg:
             # due_at and duplicate_of, in this transaction (its advisory lock keeps a chain one).
-            inquiries = await leads.resolve(session, [waiting.inquiry for waiting in batch])
+            found = await lock_and_look_up(pg, leads.keys_of(new), begin=True)
+            inquiries = leads.link(new, found)
             events = [event for inquiry in inquiries if (event := inquiry.event()) is not None]
             statement, params = insert_statement(
                 [
@@ -148,15 +151,12 @@ class InquiryWriter:
                     (OUTBOX, [event_row(event) for event in events]),
                 ]
             )
-            connection = await session.connection()
-            raw = await connection.get_raw_connection()
-            # Values bound client-side: one statement, no server-side parse of 3 x N parameters.
-            driver: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
-            try:
-                async with psycopg.AsyncClientCursor(driver) as cursor:
-                    await cursor.execute(statement, params)
-            except psycopg.Error as exc:  # as the session path raises it (one refused row, a 503)
-                raise as_sqlalchemy_error(exc) from exc
+            # Values bound client-side: one message, no server-side parse of 3 x N parameters.
+            # COMMIT rides with the INSERTs: were the database to freeze now, the submit's 503
+            # would be as ambiguous as a lone COMMIT's; it could not freeze with the BEGIN's
+            # message unanswered and commit later (the connection is closed at the deadline).
+            async with psycopg.AsyncClientCursor(pg) as cursor:
+                await cursor.execute(statement + "; COMMIT", params)
         # Committed (synchronous_commit on): durable now.
         self._committed(batch, [Stored(i.id, i.created_at) for i in inquiries])
         self._after_commit()

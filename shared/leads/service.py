@@ -1,8 +1,8 @@
 """What lead operations add to every new inquiry: its first-response deadline and repeat link.
 
-``resolve`` runs inside the create transaction (``shared.inquiries.writes.store``), for a whole
-batch of new inquiries at once: three statements per batch, whatever its size, so the group-commit
-writer keeps its throughput.
+The lookup runs inside the create transaction (``shared.inquiries.writes.store``, the intake's
+group-commit writer), for a whole batch of new inquiries at once: one round trip per batch,
+whatever its size, so the writer keeps its throughput.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from datetime import timedelta
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db import session_driver
 from shared.inquiries.changes import NewInquiry
 from shared.leads import repository
 from shared.settings import SlaSettings
@@ -27,21 +28,29 @@ def default_target_seconds() -> int:
 
 
 async def resolve(session: AsyncSession, inquiries: Sequence[NewInquiry]) -> list[NewInquiry]:
+    """:func:`link` in the session's transaction (the staff create, a keyed submit)."""
+    if not inquiries:
+        return []
+    async with session_driver(session) as pg:
+        found = await repository.lock_and_look_up(pg, keys_of(inquiries))
+    return link(inquiries, found)
+
+
+def keys_of(inquiries: Sequence[NewInquiry]) -> list[tuple[str, str]]:
+    """The (merchant, email) keys of a batch: what :func:`link` needs looked up and locked."""
+    return [(inquiry.merchant_id, inquiry.input.email) for inquiry in inquiries]
+
+
+def link(inquiries: Sequence[NewInquiry], found: repository.Found) -> list[NewInquiry]:
     """The inquiries with ``due_at`` (creation + the merchant's target in force) and
     ``duplicate_of`` (the root of their repeat chain) set; earlier ones of the batch count as
     already stored."""
-    if not inquiries:
-        return []
-    targets = await repository.targets_of(session, {i.merchant_id for i in inquiries})
-    stored = await repository.repeat_roots(
-        session, [(i.merchant_id, i.input.email) for i in inquiries]
-    )
     in_batch: dict[tuple[str, str], uuid.UUID] = {}  # roots started by this very batch
     resolved = []
     for inquiry in inquiries:
-        target = targets.get(inquiry.merchant_id, default_target_seconds())
+        target = found.targets.get(inquiry.merchant_id, default_target_seconds())
         folded = (inquiry.merchant_id, inquiry.input.email.lower())
-        root = stored.get((inquiry.merchant_id, inquiry.input.email)) or in_batch.get(folded)
+        root = found.roots.get((inquiry.merchant_id, inquiry.input.email)) or in_batch.get(folded)
         if root is None and not inquiry.is_spam:
             in_batch[folded] = inquiry.id  # the next repeat in this batch links to this one
         due_at = inquiry.created_at + timedelta(seconds=target)

@@ -9,7 +9,7 @@ import httpx
 import msgspec
 import redis
 
-from shared.db import create_engine, create_sessionmaker
+from shared.db import create_engine
 from shared.errors import IdempotencyKeyReused
 from shared.inquiries.fields import InquiryInput
 from shared.inquiries.writer import IdempotencyClaim, InquiryWriter, Stored
@@ -79,7 +79,7 @@ async def test_concurrent_submits_are_each_stored_and_published_once(
 async def test_a_row_the_database_refuses_fails_only_its_own_write(database_url: str) -> None:
     engine = create_engine(DatabaseSettings(database_url=database_url))
     commits: list[None] = []
-    writer = InquiryWriter(create_sessionmaker(engine), lambda: commits.append(None))
+    writer = InquiryWriter(engine, lambda: commits.append(None))
     fields = msgspec.convert(inquiry_body(), InquiryInput)
     good = new_inquiry("m-poison", fields)
     clash = msgspec.structs.replace(new_inquiry("m-poison", fields), id=good.id)
@@ -101,7 +101,7 @@ async def test_a_row_the_database_refuses_fails_only_its_own_write(database_url:
 
 async def test_keyed_submits_in_one_batch_store_one_inquiry(database_url: str) -> None:
     engine = create_engine(DatabaseSettings(database_url=database_url))
-    writer = InquiryWriter(create_sessionmaker(engine), lambda: None)
+    writer = InquiryWriter(engine, lambda: None)
     fields = msgspec.convert(inquiry_body(), InquiryInput)
     inquiries = [new_inquiry("m-keyed", fields) for _ in range(5)]
     same, other = IdempotencyClaim("k-batch", "hash-a"), IdempotencyClaim("k-batch", "hash-b")
@@ -130,7 +130,7 @@ async def test_idempotency_keys_older_than_a_day_are_purged(database_url: str) -
         " ('m-purge', 'recent', 'h', '{}', now() - interval '23 hours') RETURNING key"
     )
     engine = create_engine(DatabaseSettings(database_url=database_url))
-    writer = InquiryWriter(create_sessionmaker(engine), lambda: None)
+    writer = InquiryWriter(engine, lambda: None)
     fields = msgspec.convert(inquiry_body(), InquiryInput)
     try:
         await writer.write(new_inquiry("m-purge", fields), IdempotencyClaim("new", "h"))
