@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import unicodedata
 from typing import Any
 
 import msgspec
@@ -14,6 +16,7 @@ from shared.inquiries.fields import (
     InquiryPatch,
     Source,
     StaffInquiryInput,
+    has_control_characters,
     merchant_error,
     merchant_ok,
 )
@@ -103,3 +106,12 @@ def test_one_merchant_id_rule() -> None:
         error = merchant_error(bad)
         assert error.field == "x-merchant-id"
         assert "1-64 of A-Z a-z 0-9 _ -" in error.message
+
+
+def test_control_characters_are_unicode_category_cc_for_every_code_point() -> None:
+    for code_point in range(sys.maxunicode + 1):
+        char = chr(code_point)
+        control = unicodedata.category(char) == "Cc"
+        assert has_control_characters(f"a{char}b", multiline=False) is control, hex(code_point)
+        in_lines = control and char not in "\n\t"
+        assert has_control_characters(f"a{char}b", multiline=True) is in_lines, hex(code_point)

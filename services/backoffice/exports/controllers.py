@@ -49,6 +49,8 @@ class ExportController(Controller):
     ) -> Stream:
         """Streamed in constant memory; formula-like cells are prefixed with ``'``."""
         runtime: Runtime = request.app.state.runtime
-        chunks = service.csv_chunks(runtime.sessions, filters, newest_first=sort == "-created_at")
+        chunks = await service.csv_chunks(
+            runtime.sessions, filters, newest_first=sort == "-created_at"
+        )
         disposition = f'attachment; filename="{service.filename(filters.merchant_id)}"'
         return Stream(chunks, media_type=CSV, headers={"Content-Disposition": disposition})

@@ -19,11 +19,26 @@ def filename(merchant_id: str) -> str:
 async def csv_chunks(
     sessions: async_sessionmaker[AsyncSession], filters: Filters, *, newest_first: bool
 ) -> AsyncIterator[bytes]:
-    """The header row, then the matching inquiries, as UTF-8 CSV.
+    """The header row, then the matching inquiries, as UTF-8 CSV, its first block read already.
 
-    It reads in a transaction of its own: the response streams after the request's
-    transaction has ended.
+    The first block is read before the response starts, so a query the database refuses (or a
+    database that is down) is an error status, not a 200 whose body breaks off. It reads in a
+    transaction of its own: the response streams after the request's transaction has ended.
     """
+    blocks = _blocks(sessions, filters, newest_first=newest_first)
+    first = await anext(blocks)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield first
+        async for block in blocks:
+            yield block
+
+    return chunks()
+
+
+async def _blocks(
+    sessions: async_sessionmaker[AsyncSession], filters: Filters, *, newest_first: bool
+) -> AsyncIterator[bytes]:
     async with sessions() as session, session.begin():
         async for block in repository.csv_blocks(session, filters, newest_first=newest_first):
             yield block

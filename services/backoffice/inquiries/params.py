@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -69,12 +69,17 @@ def validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Res
 
 
 def moment(name: str, value: str | None) -> datetime | None:
-    """A query parameter's RFC 3339 date-time; 400 naming ``name`` for anything else."""
+    """A query parameter's RFC 3339 date-time, in UTC; 400 naming ``name`` for anything else.
+
+    In UTC because PostgreSQL refuses offsets beyond ±15:59 that RFC 3339 allows (``+21:44``);
+    one without an offset is taken as UTC.
+    """
     if value is None:
         return None
     try:
-        return msgspec.convert(value, datetime)
-    except msgspec.ValidationError as exc:
+        parsed = msgspec.convert(value, datetime)
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (msgspec.ValidationError, OverflowError) as exc:  # Overflow: beyond 0001 or 9999
         error = FieldError(name, "must be an RFC 3339 date-time, such as 2026-01-31T09:00:00Z")
         raise BadRequest(f"{name}: {error.message}", errors=[error]) from exc
 
