@@ -63,8 +63,10 @@ def main() -> int:
         with servers(lambda: Server.service("intake", {**stack.env, **PRODUCTION})) as (intake,):
             load["urls"] = [f"http://127.0.0.1:{intake.port}/v1/inquiries"]
             seconds = str(int(load["duration"]))
-            command = [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(intake.pid), "--duration", seconds]
-            spy = subprocess.Popen([*command, "--format", "raw", "--output", str(raw)])
+            spy = subprocess.Popen(
+                [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(intake.pid)]
+                + ["--duration", seconds, "--format", "raw", "--output", str(raw)]
+            )
             result = http_load(load)
             spy.wait()
     finally:
