@@ -58,8 +58,8 @@ class Created(msgspec.Struct):
 INSERT = (
     "INSERT INTO inquiries (id, merchant_id, type, name, email, phone, business_name, "
     "business_size, industry, website, country, subject, message, locale, source, status, "
-    "is_spam, created_at, updated_at, version) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-    "%s, %s, %s, %s, %s, 'NEW', false, %s, %s, 1)"
+    "is_spam, created_at, updated_at, version, due_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, "
+    "%s, %s, %s, %s, %s, %s, %s, 'NEW', false, %s, %s, 1, now() + interval '1 day')"
 )
 
 

@@ -15,13 +15,13 @@ from bench.stack import PGBENCH, Stack
 _COLUMNS = (
     "id, merchant_id, type, name, email, phone, business_name, business_size, industry, "
     "website, country, subject, message, locale, source, status, is_spam, created_at, "
-    "updated_at, version"
+    "updated_at, version, due_at"
 )
 _VALUES = (
     "'Ann Nguyen', 'ann@example.com', '+84 90 123 4567', 'Acme Trading', '11-50', 'Retail', "
     "'https://acme.example', 'VN', 'Pricing for 3 stores', E'Hello,\\nwe run three stores.', "
     "'en', '{\"page_url\": \"https://site.example/contact\"}'::jsonb, 'NEW', false, now(), "
-    "now(), 1"
+    "now(), 1, now() + interval '1 day'"
 )
 # The durable-write floor: intake's inquiry row alone, one transaction per INSERT.
 INSERT_ONE = (

@@ -62,10 +62,12 @@ def main() -> int:
         reset_rows(stack, cfg.row_sizes[0])
         with servers(lambda: Server.service("intake", {**stack.env, **PRODUCTION})) as (intake,):
             load["urls"] = [f"http://127.0.0.1:{intake.port}/v1/inquiries"]
-            seconds = str(int(load["duration"]))
             spy = subprocess.Popen(
-                [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(intake.pid)]
-                + ["--duration", seconds, "--format", "raw", "--output", str(raw)]
+                [
+                    *(str(Path(sys.executable).with_name("py-spy")), "record"),
+                    *("--pid", str(intake.pid), "--duration", str(int(load["duration"]))),
+                    *("--format", "raw", "--output", str(raw)),
+                ]
             )
             result = http_load(load)
             spy.wait()
