@@ -12,9 +12,8 @@ import msgspec
 import psycopg
 from psycopg import sql
 from psycopg.abc import PQGen
-from psycopg.types.json import Jsonb
-from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import String, Table
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -180,40 +179,45 @@ async def _leave_autocommit(connection: AsyncConnection, pg: psycopg.AsyncConnec
 
 
 @functools.cache
-def _insert_sql(table: Table, columns: tuple[str, ...], rows: int) -> str:
-    row = sql.SQL("({})").format(sql.SQL(", ").join([sql.Placeholder()] * len(columns)))
-    values = [row] * rows
-    statement = sql.SQL("{} AS (INSERT INTO {} ({}) VALUES {})").format(
-        sql.Identifier(table.name),
-        sql.Identifier(table.name),
-        sql.SQL(", ").join(map(sql.Identifier, columns)),
-        sql.SQL(", ").join(values),
-    )
+def _insert_from_json(table: Table, columns: tuple[str, ...]) -> str:
+    """A CTE inserting into ``table`` the rows of one JSON array parameter, in array order."""
+    # Text, not VARCHAR(n), in the record: the table's own column refuses a value too long.
+    typed = [
+        sql.SQL("{} {}").format(
+            sql.Identifier(c),
+            sql.SQL("text" if isinstance(table.c[c].type, String) else _type_name(table, c)),
+        )
+        for c in columns
+    ]
+    names = sql.SQL(", ").join(map(sql.Identifier, columns))
+    statement = sql.SQL(
+        "{table} AS (INSERT INTO {table} ({names}) SELECT {names} FROM ROWS FROM "
+        "(jsonb_to_recordset(%s::jsonb) AS ({typed})) WITH ORDINALITY AS r({names}, n) "
+        "ORDER BY n)"
+    ).format(table=sql.Identifier(table.name), names=names, typed=sql.SQL(", ").join(typed))
     return statement.as_string()
 
 
-def _json_text(value: Any) -> bytes:
-    return msgspec.json.encode(value)
+_POSTGRESQL = postgresql.dialect()  # type: ignore[no-untyped-call]
 
 
-def insert_statement(parts: list[tuple[Table, list[dict[str, Any]]]]) -> tuple[str, list[Any]]:
+def _type_name(table: Table, column: str) -> str:
+    return str(table.c[column].type.compile(dialect=_POSTGRESQL))
+
+
+def insert_statement(parts: list[tuple[Table, list[dict[str, Any]]]]) -> tuple[str, list[str]]:
     """One statement INSERTing rows (dicts with the same keys) into several Core tables.
 
-    Each table's rows are one multi-row INSERT in a data-modifying CTE: the whole write is
-    one statement. Parameters are ``%s``, for a client-side binding cursor.
+    Each table's rows travel as one JSON array (encoded by msgspec) unpacked by
+    ``jsonb_to_recordset`` in a data-modifying CTE: the statement's text is the same for any
+    number of rows, so the driver does not re-parse thousands of placeholders per batch (that
+    was a quarter of intake's CPU at saturation). Parameters are ``%s``, for a client-side
+    binding cursor.
     """
     ctes: list[str] = []
-    params: list[Any] = []
+    params: list[str] = []
     for table, rows in parts:
-        if not rows:
-            continue
-        columns = tuple(rows[0])
-        json = {c for c in columns if isinstance(table.c[c].type, JSONB)}
-        ctes.append(_insert_sql(table, columns, len(rows)))
-        for row in rows:
-            for column in columns:
-                value = row[column]
-                if column in json and value is not None:
-                    value = Jsonb(value, dumps=_json_text)
-                params.append(value)
+        if rows:
+            ctes.append(_insert_from_json(table, tuple(rows[0])))
+            params.append(msgspec.json.encode(rows).decode())
     return f"WITH {', '.join(ctes)} SELECT 1", params
