@@ -17,10 +17,11 @@ from sqlalchemy import text
 
 from shared.db import create_engine, create_sessionmaker, session_provider
 from shared.logging import configure_logging
+from shared.metrics import metrics_controller, request_metrics
 from shared.outbox import OutboxRelay
 from shared.redis import answers, create_redis
 from shared.settings import DatabaseSettings, LogSettings, RedisSettings, ServerSettings
-from shared.web import EXCEPTION_HANDLERS, RequestContextMiddleware, health_controller, metrics
+from shared.web import EXCEPTION_HANDLERS, RequestContextMiddleware, health_controller
 
 
 class Runtime:
@@ -72,19 +73,22 @@ def create_http_app(
     """
     configure_logging(LogSettings.from_env())
     runtime = Runtime(DatabaseSettings.from_env(), RedisSettings.from_env())
-    prometheus, metrics_controller = metrics(service, ServerSettings.from_env().metrics_token)
     # Redis is optional for readiness: without it submits and changes still commit, and their
     # events wait in the outbox; PostgreSQL is required.
     checks = {"database": runtime.database_ok, "redis": runtime.redis_ok}
     health = health_controller(checks, optional=frozenset({"redis"}))
     return Litestar(
-        route_handlers=[*route_handlers, health, metrics_controller],
+        route_handlers=[
+            *route_handlers,
+            health,
+            metrics_controller(ServerSettings.from_env().metrics_token),
+        ],
         dependencies={
             "session": Provide(session_provider(runtime.sessions, runtime.relay.wake)),
             **(dependencies(runtime) if dependencies else {}),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[RequestContextMiddleware(), prometheus.middleware],
+        middleware=[RequestContextMiddleware(request_metrics(service))],
         cors_config=CORSConfig(allow_origins=cors_origins) if cors_origins else None,
         on_startup=[runtime.start],
         on_shutdown=[runtime.close],

@@ -11,24 +11,18 @@ from typing import Any, cast
 import msgspec
 import structlog
 from litestar import Controller, Request, Response, get
-from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import HTTPException
-from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
-from litestar.plugins.prometheus import (
-    PrometheusConfig,
-    PrometheusController,
-    PrometheusMiddleware,
-)
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
-from shared.errors import AppError, FieldError, Unauthorized, capped
-from shared.health import LIVE, ReadinessCheck, log_request, metrics_allowed, readiness
+from shared.errors import AppError, FieldError, capped
+from shared.health import LIVE, ReadinessCheck, log_request, readiness
+from shared.metrics import UNCOUNTED, RequestMetrics
 
 log = structlog.get_logger("http")
 
@@ -118,12 +112,17 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
 
 
 class RequestContextMiddleware(ASGIMiddleware):
-    """Binds a request id to every log line of the request and writes one access line."""
+    """Binds a request id to every log line of the request, writes one access line and records
+    the request's metrics."""
 
     scopes = ("http",)  # type: ignore[assignment]
 
+    def __init__(self, metrics: RequestMetrics) -> None:
+        self._metrics = metrics
+
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        """Bind the id, echo it back as ``X-Request-ID`` and log method, path, status, time."""
+        """Bind the id, echo it back as ``X-Request-ID``; log and count method, path, status,
+        time."""
         request_id = ""
         for name, value in scope["headers"]:
             if name == b"x-request-id":
@@ -144,10 +143,17 @@ class RequestContextMiddleware(ASGIMiddleware):
                 MutableScopeHeaders.from_message(message)["x-request-id"] = request_id
             await send(message)
 
+        method, path = str(scope.get("method", "")), scope["path"]
+        counted = not path.startswith(UNCOUNTED)
+        if counted:
+            self._metrics.started(method, scope["path_template"])
         try:
             await next_app(scope, receive, send_with_id)
         finally:
-            log_request(str(scope.get("method", "")), scope["path"], status, started)
+            log_request(method, path, status, started)
+            if counted:
+                seconds = time.perf_counter() - started
+                self._metrics.finished(method, scope["path_template"], status, seconds)
 
 
 class ShutdownState:
@@ -190,40 +196,6 @@ def health_controller(
             return Response(body, status_code=status)
 
     return HealthController
-
-
-class _RequestMetrics(PrometheusMiddleware):
-    """Litestar's request metrics, labelled from the scope (its own builds a URL per request)."""
-
-    def _get_default_labels(self, request: Request[Any, Any, Any]) -> dict[str, str | int | float]:
-        scope = request.scope
-        return {
-            "method": str(scope.get("method", scope["type"])),
-            "path": scope["path_template"],
-            "status_code": 200,
-            "app_name": self._config.app_name,
-        }
-
-
-def metrics(service: str, token: str) -> tuple[PrometheusConfig, type[PrometheusController]]:
-    """Request metrics middleware config and the ``/metrics`` endpoint (guarded by ``token``)."""
-
-    def require_token(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        if not metrics_allowed(connection.headers.get("authorization"), token):
-            raise Unauthorized("/metrics needs Authorization: Bearer <METRICS_TOKEN>")
-
-    class MetricsController(PrometheusController):
-        include_in_schema = False
-        guards = [require_token]
-
-    config = PrometheusConfig(
-        app_name=service,
-        prefix=service,
-        group_path=True,
-        exclude=["/metrics", "/health"],
-        middleware_class=_RequestMetrics,
-    )
-    return config, MetricsController
 
 
 def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:

@@ -32,6 +32,11 @@ def test_intake_metrics_never_name_a_merchant(intake: ServiceProcess, run_id: st
     exposed = httpx.get(f"{intake.url}/metrics")
     assert exposed.status_code == 200
     assert "intake_submits_total" in exposed.text
+    # Requests are counted per route template and status; probes and scrapes are not.
+    labels = 'app_name="intake",method="POST",path="/v1/inquiries",status_code="201"'
+    assert f"intake_requests_total{{{labels}}} 1.0" in exposed.text
+    assert f"intake_request_duration_seconds_count{{{labels}}} 1.0" in exposed.text
+    assert 'path="/metrics"' not in exposed.text
     assert merchant not in exposed.text
     assert "merchant" not in exposed.text
 
