@@ -8,11 +8,12 @@ locale; what it returns is the typed struct.
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 import msgspec
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 from shared.errors import BadRequest, FieldError
 from shared.inquiries.countries import COUNTRIES
@@ -63,9 +64,32 @@ def invalid(errors: list[FieldError]) -> BadRequest:
     return BadRequest("invalid inquiry: " + ", ".join(e.field for e in errors), errors=errors)
 
 
+# The everyday address: ASCII dot-atoms, a domain of letter-digit-hyphen labels ending in a
+# letters-only one. For these, email_validator's answer is known (valid; the domain lower-cased),
+# and it costs ~8 % of intake's CPU per submit to hear it; anything else goes to it.
+_PLAIN_EMAIL = re.compile(
+    r"(?P<local>[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*)@"
+    r"(?P<domain>(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{1,63})\Z"
+)
+
+
+def plain_email(value: str) -> str | None:
+    """``value`` normalised as email_validator would, when it is an everyday address; else None
+    (then ask email_validator)."""
+    match = _PLAIN_EMAIL.match(value)
+    if match is None or len(value) > 254 or len(match["local"]) > 64 or "--" in value:
+        return None  # "--": Punycode and the labels that must not look like it
+    domain = match["domain"].lower()
+    if any(domain == name or domain.endswith(f".{name}") for name in SPECIAL_USE_DOMAIN_NAMES):
+        return None
+    return f"{match['local']}@{domain}"
+
+
 def _check_format(name: str, value: str) -> tuple[str | None, str]:
     """Field-specific formats beyond length: returns (error code or None, normalised value)."""
     if name == "email":
+        if (plain := plain_email(value)) is not None:
+            return None, plain
         try:
             return None, validate_email(value, check_deliverability=False).normalized
         except EmailNotValidError:

@@ -8,6 +8,9 @@ from typing import Any
 
 import msgspec
 import pytest
+from email_validator import validate_email
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from services.backoffice.inquiries.schemas import AssignBody, LoseBody, ReplyBody
 from shared.errors import BadRequest
@@ -20,7 +23,13 @@ from shared.inquiries.fields import (
     merchant_error,
     merchant_ok,
 )
-from shared.inquiries.validation import clean_body, decode_object, validate_input, validate_patch
+from shared.inquiries.validation import (
+    clean_body,
+    decode_object,
+    plain_email,
+    validate_input,
+    validate_patch,
+)
 from tests.support import inquiry_body
 
 
@@ -115,3 +124,33 @@ def test_control_characters_are_unicode_category_cc_for_every_code_point() -> No
         assert has_control_characters(f"a{char}b", multiline=False) is control, hex(code_point)
         in_lines = control and char not in "\n\t"
         assert has_control_characters(f"a{char}b", multiline=True) is in_lines, hex(code_point)
+
+
+_ADDRESS_CHARACTERS = "aZ09_+-.@é"
+_atoms = st.lists(st.from_regex(r"\A[A-Za-z0-9_+-]{1,40}\Z"), min_size=1, max_size=3)
+_labels = st.lists(st.from_regex(r"\A[A-Za-z0-9-]{1,64}\Z"), min_size=1, max_size=4)
+_tld = st.one_of(st.from_regex(r"\A[A-Za-z]{1,64}\Z"), st.sampled_from(["test", "local", "123"]))
+# Shaped like everyday addresses, edges included: 64-character labels, long local parts,
+# hyphens at label ends, "--", reserved names.
+_shaped = st.builds(
+    lambda atoms, labels, tld: ".".join(atoms) + "@" + ".".join([*labels, tld]),
+    _atoms,
+    _labels,
+    _tld,
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.one_of(
+        _shaped,
+        st.from_regex(r"\A[a-zA-Z0-9_+.-]{1,70}@[a-zA-Z0-9.-]{1,80}\Z"),
+        st.text(alphabet=_ADDRESS_CHARACTERS, min_size=3, max_size=80),
+        st.sampled_from(["ann@example.com", "A.B+c@Mail.Example.ORG", "x@y.test", "a@ab--c.de"]),
+    )
+)
+def test_the_everyday_email_shortcut_agrees_with_email_validator(address: str) -> None:
+    shortcut = plain_email(address)
+    if shortcut is None:
+        return  # email_validator decides
+    assert validate_email(address, check_deliverability=False).normalized == shortcut
