@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar, cast
 
@@ -178,9 +177,14 @@ async def _leave_autocommit(connection: AsyncConnection, pg: psycopg.AsyncConnec
         await connection.invalidate()
 
 
-@functools.cache
-def _insert_from_json(table: Table, columns: tuple[str, ...]) -> str:
-    """A CTE inserting into ``table`` the rows of one JSON array parameter, in array order."""
+def json_rows(table: Table, columns: Sequence[str], parameter: str) -> str:
+    """A FROM item ``r``: the rows of the JSON array parameter ``parameter`` as ``table``'s
+    columns, numbered ``n`` in array order.
+
+    A batch of any size travels as one parameter (encoded by :func:`json_array`), so a
+    statement's text does not change with it and the driver does not parse thousands of
+    placeholders per batch (that was a quarter of intake's CPU at saturation).
+    """
     # Text, not VARCHAR(n), in the record: the table's own column refuses a value too long.
     typed = [
         sql.SQL("{} {}").format(
@@ -190,12 +194,11 @@ def _insert_from_json(table: Table, columns: tuple[str, ...]) -> str:
         for c in columns
     ]
     names = sql.SQL(", ").join(map(sql.Identifier, columns))
-    statement = sql.SQL(
-        "{table} AS (INSERT INTO {table} ({names}) SELECT {names} FROM ROWS FROM "
-        "(jsonb_to_recordset(%s::jsonb) AS ({typed})) WITH ORDINALITY AS r({names}, n) "
-        "ORDER BY n)"
-    ).format(table=sql.Identifier(table.name), names=names, typed=sql.SQL(", ").join(typed))
-    return statement.as_string()
+    item = sql.SQL(
+        "ROWS FROM (jsonb_to_recordset({parameter}::jsonb) AS ({typed})) "
+        "WITH ORDINALITY AS r({names}, n)"
+    ).format(parameter=sql.Placeholder(parameter), typed=sql.SQL(", ").join(typed), names=names)
+    return item.as_string()
 
 
 _POSTGRESQL = postgresql.dialect()  # type: ignore[no-untyped-call]
@@ -205,19 +208,6 @@ def _type_name(table: Table, column: str) -> str:
     return str(table.c[column].type.compile(dialect=_POSTGRESQL))
 
 
-def insert_statement(parts: list[tuple[Table, list[dict[str, Any]]]]) -> tuple[str, list[str]]:
-    """One statement INSERTing rows (dicts with the same keys) into several Core tables.
-
-    Each table's rows travel as one JSON array (encoded by msgspec) unpacked by
-    ``jsonb_to_recordset`` in a data-modifying CTE: the statement's text is the same for any
-    number of rows, so the driver does not re-parse thousands of placeholders per batch (that
-    was a quarter of intake's CPU at saturation). Parameters are ``%s``, for a client-side
-    binding cursor.
-    """
-    ctes: list[str] = []
-    params: list[str] = []
-    for table, rows in parts:
-        if rows:
-            ctes.append(_insert_from_json(table, tuple(rows[0])))
-            params.append(msgspec.json.encode(rows).decode())
-    return f"WITH {', '.join(ctes)} SELECT 1", params
+def json_array(rows: Sequence[Mapping[str, Any]]) -> str:
+    """Rows as the JSON array parameter that :func:`json_rows` reads."""
+    return msgspec.json.encode(rows).decode()

@@ -7,18 +7,25 @@ from collections.abc import Mapping
 from typing import Any
 
 import msgspec
+import psycopg
 from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db import json_array, json_rows
 from shared.inquiries.changes import AuditEntry, NewInquiry
-from shared.models import INQUIRIES, INQUIRY_EVENTS, IdempotencyKey, Inquiry
+from shared.inquiries.fields import InquiryInput
+from shared.leads.repository import LOCK_REPEAT_KEYS, RESOLVED
+from shared.leads.service import default_target_seconds
+from shared.models import INQUIRIES, INQUIRY_EVENTS, OUTBOX, IdempotencyKey, Inquiry
+from shared.outbox import event_row
 
 _EXPIRED = text("now() - interval '24 hours'")
 
 
 def inquiry_row(inquiry: NewInquiry) -> dict[str, Any]:
-    """The ``inquiries`` row of a NEW inquiry (every input field, for one multi-row INSERT)."""
+    """The ``inquiries`` row of a NEW inquiry (every input field; ``due_at`` and
+    ``duplicate_of`` are resolved by :data:`_INSERT_NEW` itself)."""
     return {
         **msgspec.to_builtins(inquiry.input),
         "id": inquiry.id,
@@ -28,20 +35,75 @@ def inquiry_row(inquiry: NewInquiry) -> dict[str, Any]:
         "created_at": inquiry.created_at,
         "updated_at": inquiry.created_at,
         "version": 1,
-        "due_at": inquiry.due_at,
-        "duplicate_of": inquiry.duplicate_of,
     }
+
+
+_NEW_COLUMNS = (
+    *(field.name for field in msgspec.structs.fields(InquiryInput)),
+    *("id", "merchant_id", "status", "is_spam", "created_at", "updated_at", "version"),
+)
+_AUDIT_COLUMNS = tuple(field.name for field in msgspec.structs.fields(AuditEntry))
+_EVENT_COLUMNS = ("event_id", "topic", "merchant_id", "inquiry_id", "occurred_at", "data")
+
+
+def _names(columns: tuple[str, ...], prefix: str = "") -> str:
+    return ", ".join(f'{prefix}"{column}"' for column in columns)
+
+
+# New inquiries, their audit entries and their events, in one statement whatever the batch's
+# size: each table's rows are one JSON parameter. The event's duplicate_of is set here, where it
+# is resolved (see RESOLVED). Constant text, from the models' column names.
+_INSERT_NEW = f"""
+WITH new AS (SELECT * FROM {json_rows(INQUIRIES, _NEW_COLUMNS, "inquiries")}),
+{RESOLVED},
+inserted AS (
+    INSERT INTO inquiries ({_names(_NEW_COLUMNS)}, due_at, duplicate_of)
+    SELECT {_names(_NEW_COLUMNS, "new.")}, resolved.due_at, resolved.duplicate_of
+    FROM new JOIN resolved USING (id) ORDER BY new.n
+),
+audited AS (
+    INSERT INTO inquiry_events ({_names(_AUDIT_COLUMNS)})
+    SELECT {_names(_AUDIT_COLUMNS)} FROM {json_rows(INQUIRY_EVENTS, _AUDIT_COLUMNS, "audit")}
+    ORDER BY n
+),
+queued AS (
+    INSERT INTO outbox ({_names(_EVENT_COLUMNS)})
+    SELECT {_names(_EVENT_COLUMNS[:-1], "r.")},
+           jsonb_set(
+               r.data, '{{duplicate_of}}', COALESCE(to_jsonb(resolved.duplicate_of), 'null')
+           )
+    FROM {json_rows(OUTBOX, _EVENT_COLUMNS, "events")}
+    JOIN resolved ON resolved.id = r.inquiry_id
+    ORDER BY r.n
+)
+SELECT 1
+"""  # noqa: S608 - constant text: our own names
+
+
+async def insert_new(
+    pg: psycopg.AsyncConnection[Any], inquiries: list[NewInquiry], *, begin: bool = False
+) -> None:
+    """Insert NEW inquiries with their audit entries and ``submitted`` events, ``due_at`` and
+    ``duplicate_of`` resolved, after locking their repeat keys: one message. ``begin`` opens the
+    transaction in it (on a connection in autocommit); the caller commits."""
+    events = [event_row(event) for inquiry in inquiries if (event := inquiry.event()) is not None]
+    params = {
+        "merchants": [inquiry.merchant_id for inquiry in inquiries],
+        "emails": [inquiry.input.email for inquiry in inquiries],
+        "default_target": default_target_seconds(),
+        "inquiries": json_array([inquiry_row(inquiry) for inquiry in inquiries]),
+        "audit": json_array([audit_row(inquiry.audit_entry()) for inquiry in inquiries]),
+        "events": json_array(events),
+    }
+    # Values bound client-side: the three statements go as one simple query.
+    statements = ("BEGIN;" if begin else "") + LOCK_REPEAT_KEYS + ";" + _INSERT_NEW
+    async with psycopg.AsyncClientCursor(pg) as cursor:
+        await cursor.execute(statements, params)
 
 
 def audit_row(entry: AuditEntry) -> dict[str, Any]:
     """The ``inquiry_events`` row of an audit entry."""
     return {**msgspec.structs.asdict(entry), "data": msgspec.to_builtins(entry.data)}
-
-
-async def insert_inquiries(session: AsyncSession, inquiries: list[NewInquiry]) -> None:
-    """Insert NEW inquiries: one multi-row INSERT (every row has every input field)."""
-    # Parameters beside the statement, not baked into it: the compiled INSERT is cached.
-    await session.execute(insert(INQUIRIES), [inquiry_row(inquiry) for inquiry in inquiries])
 
 
 async def insert_audit_entries(session: AsyncSession, entries: list[AuditEntry]) -> None:

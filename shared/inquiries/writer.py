@@ -6,13 +6,12 @@ one multi-row INSERT per table. At low load nothing waits: the first submit is w
 Each caller still gets its answer only after its rows are committed.
 
 A batch without an ``Idempotency-Key`` (nearly all) is written on the pool's raw psycopg
-connection in two round trips, whatever its size: BEGIN with the lead lookups (``due_at``,
-``duplicate_of``), then one statement (the three multi-row INSERTs as CTEs) with the COMMIT,
-without SQLAlchemy's per-statement machinery, which cost ~4 of the ~5 ms of CPU a lone submit's
-transaction took. A submit with a key claims it in the same transaction
-as its rows, through the session and ``store``, so the key and the inquiry are stored together
-or not at all; a key already held answers with the inquiry that holds it (or 422 for another
-body) and stores nothing.
+connection in two round trips, whatever its size: BEGIN with the statements of
+``repository.insert_new``, then COMMIT, without SQLAlchemy's per-statement machinery, which cost
+~4 of the ~5 ms of CPU a lone submit's transaction took. A submit with a key claims it in the
+same transaction as its rows, through the session and ``store``, so the key and the inquiry are
+stored together or not at all; a key already held answers with the inquiry that holds it (or 422
+for another body) and stores nothing.
 """
 
 from __future__ import annotations
@@ -24,21 +23,16 @@ from collections.abc import Callable
 from datetime import datetime
 
 import msgspec
-import psycopg
 import structlog
 from prometheus_client import Histogram
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from shared.db import create_sessionmaker, insert_statement, raw_connection
+from shared.db import create_sessionmaker, raw_connection
 from shared.errors import IdempotencyKeyReused
 from shared.inquiries import repository
 from shared.inquiries.changes import NewInquiry
 from shared.inquiries.writes import store
-from shared.leads import service as leads
-from shared.leads.repository import lock_and_look_up
-from shared.models import INQUIRIES, INQUIRY_EVENTS, OUTBOX
-from shared.outbox import event_row
 
 log = structlog.get_logger("writer")
 
@@ -136,27 +130,13 @@ class InquiryWriter:
             _settle(waiting, answer)
 
     async def _write_unkeyed(self, batch: list[_Waiting]) -> None:
-        """What ``store`` writes, in two messages: BEGIN with the lead lookups, then the three
-        INSERTs as one statement with the COMMIT; answers once committed."""
-        new = [waiting.inquiry for waiting in batch]
+        """What ``store`` writes, in two round trips: BEGIN with the statements, then COMMIT."""
+        inquiries = [waiting.inquiry for waiting in batch]
         async with raw_connection(self._engine, autocommit=True) as pg:
-            # due_at and duplicate_of, in this transaction (its advisory lock keeps a chain one).
-            found = await lock_and_look_up(pg, leads.keys_of(new), begin=True)
-            inquiries = leads.link(new, found)
-            events = [event for inquiry in inquiries if (event := inquiry.event()) is not None]
-            statement, params = insert_statement(
-                [
-                    (INQUIRIES, [repository.inquiry_row(inquiry) for inquiry in inquiries]),
-                    (INQUIRY_EVENTS, [repository.audit_row(i.audit_entry()) for i in inquiries]),
-                    (OUTBOX, [event_row(event) for event in events]),
-                ]
-            )
-            # Values bound client-side: one message, no server-side parse of 3 x N parameters.
-            # COMMIT rides with the INSERTs: were the database to freeze now, the submit's 503
-            # would be as ambiguous as a lone COMMIT's; it could not freeze with the BEGIN's
-            # message unanswered and commit later (the connection is closed at the deadline).
-            async with psycopg.AsyncClientCursor(pg) as cursor:
-                await cursor.execute(statement + "; COMMIT", params)
+            await repository.insert_new(pg, inquiries, begin=True)
+            # Not in the same message: were the database to freeze with it unanswered, the
+            # submits would get their 503 and the rows would commit when it thaws.
+            await pg.execute(b"COMMIT")
         # Committed (synchronous_commit on): durable now.
         self._committed(batch, [Stored(i.id, i.created_at) for i in inquiries])
         self._after_commit()

@@ -16,12 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
 from shared import outbox
+from shared.db import OUTBOX_WRITTEN, session_driver
 from shared.errors import Conflict, NotFound
 from shared.events import ChangeData, ChangeHeader, Event, new_event
 from shared.inquiries import lifecycle, repository
 from shared.inquiries.changes import AuditEntry, Change, Moment, NewInquiry
 from shared.inquiries.fields import InquiryInput
-from shared.leads import service as leads
 from shared.models import Inquiry
 
 # Attempts at a conditional update before giving up on a hot row (each loss means progress).
@@ -54,14 +54,12 @@ def new_inquiry(
 
 
 async def store(session: AsyncSession, inquiries: list[NewInquiry]) -> None:
-    """Write new inquiries, their audit entries and events: all of them or none."""
-    inquiries = await leads.resolve(session, inquiries)
-    await repository.insert_inquiries(session, inquiries)
-    await _record(
-        session,
-        [inquiry.audit_entry() for inquiry in inquiries],
-        *(event for inquiry in inquiries if (event := inquiry.event()) is not None),
-    )
+    """Write new inquiries, their audit entries and events, in the session's transaction: all
+    of them or none."""
+    async with session_driver(session) as pg:
+        await repository.insert_new(pg, inquiries)
+    if any(not inquiry.is_spam for inquiry in inquiries):
+        session.info[OUTBOX_WRITTEN] = True
 
 
 async def load(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,9 +11,23 @@ from typing import Any
 import pytest
 from redis.cluster import RedisCluster
 
-from shared.embedded import REDIS_CLI, RedisServer
+from shared.embedded import REDIS_CLI, RedisServer, free_port
 from tests.notifier.conftest import Client, make_event, merchant, notifier_env, publish, token
 from tests.support import ServiceProcess, wait_for
+
+
+def _cluster_port() -> int:
+    """A free port whose cluster bus port (port + 10000) is a free port too."""
+    while True:
+        port = free_port()
+        if port + 10_000 > 65_535:
+            continue  # most ephemeral ports: redis-server would refuse to start
+        with socket.socket() as bus:
+            try:
+                bus.bind(("127.0.0.1", port + 10_000))
+            except OSError:
+                continue
+        return port
 
 
 def _start_node(datadir: Path) -> RedisServer:
@@ -20,7 +35,8 @@ def _start_node(datadir: Path) -> RedisServer:
     for attempt in range(3):
         try:
             return RedisServer(
-                datadir,
+                datadir / str(attempt),
+                port=_cluster_port(),
                 extra_args=["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"],
             ).start()
         except RuntimeError:
