@@ -22,6 +22,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from shared.background import BackgroundLoop
 from shared.db import OUTBOX_WRITTEN, raw_connection
 from shared.events import Event, to_stream_fields
 from shared.models import OUTBOX, OUTBOX_STREAMS
@@ -77,8 +78,10 @@ async def enqueue(session: AsyncSession, *events: Event) -> None:
     session.info[OUTBOX_WRITTEN] = True
 
 
-class OutboxRelay:
+class OutboxRelay(BackgroundLoop):
     """Moves committed outbox rows to the Redis stream, oldest first, at least once."""
+
+    task_name = "outbox-relay"
 
     def __init__(
         self,
@@ -94,7 +97,6 @@ class OutboxRelay:
         self._settings = settings
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self._failing = False  # so an outage is logged once, not once per retry
         self._announce_at = 0.0
         self._foreign: set[str] = set()
@@ -102,17 +104,6 @@ class OutboxRelay:
     def wake(self) -> None:
         """Ask for a pass now (called after a commit that wrote outbox rows)."""
         self._wake.set()
-
-    def start(self) -> None:
-        """Run the relay loop in the background."""
-        self._task = asyncio.create_task(self._run(), name="outbox-relay")
-
-    async def stop(self) -> None:
-        """Stop the loop; unpublished rows stay in the outbox for the next relay."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
 
     async def _run(self) -> None:
         while True:

@@ -14,6 +14,7 @@ from services.notifier import metrics
 from services.notifier.schemas import ZERO, id_key
 from services.notifier.stream import Entry, Stream, entries_of
 from services.notifier.window import ReplayWindow
+from shared.background import BackgroundLoop
 from shared.redis import RedisClient
 
 log = structlog.get_logger("notifier.reader")
@@ -23,7 +24,7 @@ _TRIMMED = "the stream was trimmed past this reader"
 _REWOUND = "the stream went back in time"
 
 
-class StreamReader:
+class StreamReader(BackgroundLoop):
     """Reads the whole stream (no consumer group) and hands every batch to ``dispatch``.
 
     Survives Redis restarts: on error it backs off, reconnects and resumes after the last ID it
@@ -33,6 +34,8 @@ class StreamReader:
     notifier closes its sockets with 1012: clients resume with ``since`` and learn
     ``recovered:false``).
     """
+
+    task_name = "notifier-stream-reader"
 
     def __init__(  # noqa: PLR0913 - its collaborators, then keyword-only settings
         self,
@@ -56,23 +59,11 @@ class StreamReader:
         self.epoch: str | None = None
         self.healthy = False
         self._advanced = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
     @property
     def running(self) -> bool:
         """The loop is alive and its last read succeeded."""
-        return self._task is not None and not self._task.done() and self.healthy
-
-    def start(self) -> None:
-        """Start the loop (once per process)."""
-        self._task = asyncio.create_task(self._run(), name="notifier-stream-reader")
-
-    async def stop(self) -> None:
-        """Stop the loop."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        return self.alive and self.healthy
 
     async def caught_up(self, target: str, within: float) -> bool:
         """Wait until everything up to ``target`` was dispatched (``False`` on timeout)."""

@@ -9,7 +9,6 @@ them. Passes run every second, so an event leaves within about a second of its `
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.backoffice.overdue import repository
 from services.backoffice.overdue.schemas import OverdueNote
 from shared import outbox
+from shared.background import BackgroundLoop
 from shared.events import Event, OverdueData, Topic, new_event
 from shared.inquiries.changes import AuditEntry
 from shared.inquiries.repository import insert_audit_entries
@@ -57,8 +57,10 @@ def _audit_of(row: Row[Any]) -> AuditEntry:
     )
 
 
-class OverdueScanner:
+class OverdueScanner(BackgroundLoop):
     """Announces inquiries past their first-response deadline, from any number of instances."""
+
+    task_name = "overdue-scanner"
 
     def __init__(
         self,
@@ -69,19 +71,7 @@ class OverdueScanner:
         self._sessions = sessions
         self._after_commit = after_commit
         self._interval = interval_seconds
-        self._task: asyncio.Task[None] | None = None
         self._failing = False  # so an outage is logged once, not once per pass
-
-    async def start(self) -> None:
-        """Run the scan in the background."""
-        self._task = asyncio.create_task(self._run(), name="overdue-scanner")
-
-    async def stop(self) -> None:
-        """Stop scanning; unclaimed inquiries wait for another instance or the next start."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
 
     async def _run(self) -> None:
         while True:
