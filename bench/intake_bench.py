@@ -17,23 +17,10 @@ from bench.load import CpuWatch, http_load
 from bench.pgbench import INSERT_ONE, INSERT_THREE, pgbench, reset_rows
 from bench.report import Table
 from bench.stack import Server, Stack
+from shared.inquiries.fields import example_inquiry
 
 # A valid submit with every optional field, as a marketing form would send it.
-BODY: dict[str, Any] = {
-    "name": "Ann Nguyen",
-    "email": "ann@example.com",
-    "phone": "+84 90 123 4567",
-    "business_name": "Acme Trading",
-    "business_size": "11-50",
-    "industry": "Retail",
-    "website": "https://acme.example",
-    "country": "VN",
-    "subject": "Pricing for 3 stores",
-    "message": "Hello,\nwe run three stores.\tThanks!",
-    "type": "pricing",
-    "locale": "en",
-    "source": {"page_url": "https://site.example/contact", "utm_source": "google"},
-}
+BODY = example_inquiry()
 # Production settings: limiter on (high limits: it counts but never rejects), INFO logs.
 PRODUCTION = {
     "INTAKE_RATE_LIMIT_PER_IP": "1000000/second",

@@ -209,8 +209,11 @@ def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
     return node
 
 
-def request_body_operation(schema_of: type, media_types: Sequence[str]) -> type[Operation]:
-    """An OpenAPI operation documenting a body the handler parses itself (e.g. JSON or a form)."""
+def request_body_operation(
+    schema_of: type, media_types: Sequence[str], example: dict[str, Any] | None = None
+) -> type[Operation]:
+    """An OpenAPI operation documenting a body the handler parses itself (e.g. JSON or a form),
+    with an ``example`` of its JSON form."""
     generated = msgspec.json.schema(schema_of)
     schema = _inline_refs(generated, generated.get("$defs", {}))
     schema.pop("$defs", None)
@@ -220,7 +223,13 @@ def request_body_operation(schema_of: type, media_types: Sequence[str]) -> type[
         def __post_init__(self) -> None:
             # Litestar serialises a plain dict as it is: the schema is msgspec's own.
             self.request_body = RequestBody(
-                content={m: OpenAPIMediaType(schema=cast(Schema, schema)) for m in media_types},
+                content={
+                    m: OpenAPIMediaType(
+                        schema=cast(Schema, schema),
+                        example=example if m == "application/json" else None,
+                    )
+                    for m in media_types
+                },
                 required=True,
             )
 

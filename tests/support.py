@@ -19,6 +19,8 @@ import psycopg
 import redis
 from psycopg.rows import dict_row
 
+from shared.inquiries.fields import example_inquiry
+
 ROOT = Path(__file__).resolve().parent.parent
 LOGS = ROOT / ".data" / "test-logs"
 _BOUND = re.compile(r"(?:Uvicorn running on|notifier listening on) http://[^:]+:(\d+)")
@@ -160,20 +162,4 @@ def frozen(pid: int) -> Iterator[None]:
 
 def inquiry_body(**overrides: Any) -> dict[str, Any]:
     """A valid submit body; ``overrides`` replace or add fields."""
-    body: dict[str, Any] = {
-        "name": "Ann Nguyen",
-        "email": "ann@example.com",
-        "phone": "+84 90 123 4567",
-        "business_name": "Acme Trading",
-        "business_size": "11-50",
-        "industry": "Retail",
-        "website": "https://acme.example",
-        "country": "VN",
-        "subject": "Pricing for 3 stores",
-        "message": "Hello,\nwe run three stores.\tThanks!",
-        "type": "pricing",
-        "locale": "en",
-        "source": {"page_url": "https://site.example/contact", "utm_source": "google"},
-    }
-    body.update(overrides)
-    return body
+    return {**example_inquiry(), **overrides}

@@ -44,7 +44,7 @@ from services.backoffice.reports.schemas import Interval
 from shared.auth import InquiryPermissions as P
 from shared.auth import Principal
 from shared.inquiries.changes import Delete, Edit, Restore
-from shared.inquiries.fields import InquiryPatch, StaffInquiryInput
+from shared.inquiries.fields import InquiryPatch, StaffInquiryInput, example_inquiry
 from shared.inquiries.labels import LOST_REASON_LABELS, STATUS_LABELS, TYPE_LABELS
 from shared.inquiries.validation import decode_object, invalid, validate_input, validate_patch
 from shared.inquiries.writes import load
@@ -128,7 +128,7 @@ class InquiryController(Controller):
         "/",
         opt=requires(P.CREATE),
         summary="Create a staff-entered lead",
-        operation_class=request_body_operation(StaffInquiryInput, _JSON),
+        operation_class=request_body_operation(StaffInquiryInput, _JSON, example_inquiry()),
         responses=error_responses(400, 413),
     )
     async def create(

@@ -18,7 +18,7 @@ from services.intake.inquiries.pages import error_page, thank_you_page
 from services.intake.inquiries.schemas import Submission, SubmitResponse
 from services.intake.ratelimit import client_ip
 from shared.errors import AppError, BadRequest, FieldError, UnsupportedMediaType
-from shared.inquiries.fields import InquiryInput, merchant_error, merchant_ok
+from shared.inquiries.fields import InquiryInput, example_inquiry, merchant_error, merchant_ok
 from shared.inquiries.validation import decode_object, invalid, locale_of, validate_input
 from shared.web import error_response, error_responses, request_body_operation
 
@@ -112,7 +112,7 @@ class SubmitController(Controller):
         summary="Submit an inquiry",
         description="A JSON body, or a form-encoded one with the same field names "
         "(``source.page_url`` and so on for the source fields).",
-        operation_class=request_body_operation(InquiryInput, [_JSON, _FORM]),
+        operation_class=request_body_operation(InquiryInput, [_JSON, _FORM], example_inquiry()),
         responses={
             201: ResponseSpec(SubmitResponse, description="Stored as NEW"),
             303: ResponseSpec(None, description="Browser form post: on to the allowed _next"),
