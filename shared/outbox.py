@@ -51,11 +51,20 @@ _PEER_ALIVE = "30 seconds"
 # stream keeps commit order.
 _OLDEST = b"id IN (SELECT id FROM outbox ORDER BY id LIMIT 500) "
 _RETURNING = b"RETURNING id, topic, event_id, merchant_id, inquiry_id, occurred_at, data"
+_BEGIN = b"BEGIN; SET LOCAL synchronous_commit = off; "
 _TAKE = (
-    b"BEGIN; SET LOCAL synchronous_commit = off; SELECT pg_advisory_xact_lock(444467980); "
-    b"DELETE FROM outbox WHERE " + _OLDEST + _RETURNING
+    _BEGIN
+    + b"SELECT pg_advisory_xact_lock(444467980); DELETE FROM outbox WHERE "
+    + _OLDEST
+    + _RETURNING
 )
+#: The same pass, sent by a writer right after its COMMIT in the same message (see
+#: ``publish_taken``); it takes nothing rather than wait for a relay that holds the lock.
+TAKE_IF_FREE = (
+    _BEGIN + b"DELETE FROM outbox WHERE pg_try_advisory_xact_lock(444467980) AND " + _OLDEST
+) + _RETURNING
 Taken = list[tuple[Any, ...]]
+Cursor = psycopg.AsyncCursor[tuple[Any, ...]]
 
 
 def event_row(event: Event) -> dict[str, Any]:
@@ -178,6 +187,23 @@ class OutboxRelay(BackgroundLoop):
             rows = await taken.fetchall()
             await self._publish(pg, rows)
         return len(rows)
+
+    async def publish_taken(self, pg: psycopg.AsyncConnection[Any], cursor: Cursor) -> None:
+        """Publish the rows a writer's :data:`TAKE_IF_FREE` took on ``pg`` (its last result).
+
+        None taken (another relay held the lock, or took them): a pass of the loop follows. A
+        failure is the loop's to retry: the take rolls back when ``pg`` goes back to the pool.
+        """
+        while cursor.nextset():
+            pass  # to the DELETE's rows
+        rows = await cursor.fetchall()
+        if not rows:
+            self.wake()
+        try:
+            await self._publish(pg, rows)
+        except Exception as exc:  # noqa: BLE001 - the loop must outlive any one failure
+            self._note_failure(exc)
+            self.wake()
 
     async def _publish(self, pg: psycopg.AsyncConnection[Any], rows: Taken) -> None:
         """Append taken rows to the stream, then commit their deletion (else it rolls back)."""

@@ -24,6 +24,7 @@ def create_app() -> Litestar:
     # On app state rather than as dependencies: with the session as the handler's only
     # dependency, Litestar resolves it directly instead of spawning a task group per request.
     # The group-commit writer is intake's alone: the backoffice writes through its request session.
-    writer = InquiryWriter(runtime.engine, runtime.relay.wake)
+    writer = InquiryWriter(runtime.engine, runtime.relay.wake, runtime.relay.publish_taken)
     app.state.intake = IntakeContext.build(settings, limiter, writer)
+    app.on_shutdown.append(writer.close)  # shutdown hooks run in reverse: before the runtime's
     return app

@@ -19,10 +19,12 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 import msgspec
+import psycopg
 import structlog
 from prometheus_client import Histogram
 from sqlalchemy.exc import DataError, IntegrityError
@@ -33,6 +35,7 @@ from shared.errors import IdempotencyKeyReused
 from shared.inquiries import repository
 from shared.inquiries.changes import NewInquiry
 from shared.inquiries.writes import store
+from shared.outbox import TAKE_IF_FREE, Cursor
 
 log = structlog.get_logger("writer")
 
@@ -69,8 +72,17 @@ class _Waiting(msgspec.Struct):
 class InquiryWriter:
     """Writes new inquiries in shared transactions; ``write`` returns once committed."""
 
-    def __init__(self, engine: AsyncEngine, after_commit: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        after_commit: Callable[[], None],
+        publish: Callable[[psycopg.AsyncConnection[Any], Cursor], Awaitable[None]] | None = None,
+    ) -> None:
+        """``after_commit`` wakes the outbox relay; ``publish`` (``OutboxRelay.publish_taken``)
+        publishes what a lone batch's COMMIT took."""
         self._engine = engine
+        self._publish = publish
+        self._publishing: set[asyncio.Task[None]] = set()
         self._sessions = create_sessionmaker(engine)
         self._after_commit = after_commit
         self._waiting: list[_Waiting] = []
@@ -130,16 +142,63 @@ class InquiryWriter:
             _settle(waiting, answer)
 
     async def _write_unkeyed(self, batch: list[_Waiting]) -> None:
-        """What ``store`` writes, in two round trips: BEGIN with the statements, then COMMIT."""
+        """What ``store`` writes, in two round trips: BEGIN with the statements, then COMMIT.
+
+        Returns once committed; when the batch's COMMIT carried the relay's take, publishing
+        goes on in a task of its own, so a slow stream or database never holds the next batch.
+        """
+        committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        task = asyncio.create_task(self._write_then_publish(batch, committed))
+        self._publishing.add(task)
+        task.add_done_callback(self._publishing.discard)
+        await committed
+
+    async def _write_then_publish(
+        self, batch: list[_Waiting], committed: asyncio.Future[None]
+    ) -> None:
         inquiries = [waiting.inquiry for waiting in batch]
-        async with raw_connection(self._engine, autocommit=True) as pg:
-            await repository.insert_new(pg, inquiries, begin=True)
-            # Not in the same message: were the database to freeze with it unanswered, the
-            # submits would get their 503 and the rows would commit when it thaws.
-            await pg.execute(b"COMMIT")
+        try:
+            async with raw_connection(self._engine, autocommit=True) as pg:
+                await repository.insert_new(pg, inquiries, begin=True)
+                # The COMMIT is not in the first message: were the database to freeze with that
+                # one unanswered, the submits would get their 503 and the rows would commit on
+                # thaw.
+                if self._waiting or self._publish is None:
+                    await pg.execute(b"COMMIT")  # others wait: the relay loop publishes
+                    self._answer(batch, inquiries, committed)
+                    return
+                # No one waits: the relay's take rides with the COMMIT, and this batch's events
+                # are published from here (a round trip and a wake-up of the relay loop less).
+                try:
+                    cursor = await pg.execute(b"COMMIT; " + TAKE_IF_FREE)
+                except psycopg.Error:
+                    if pg.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
+                        raise  # the COMMIT failed
+                    self._answer(batch, inquiries, committed)  # in the take's transaction
+                    return
+                self._answer(batch, inquiries, committed, wake=False)
+                await self._publish(pg, cursor)
+        except Exception as exc:  # noqa: BLE001 - handed to the flush, which answers the batch
+            if not committed.done():
+                committed.set_exception(exc)
+
+    async def close(self) -> None:
+        """Wait for the events being published by batches (bounded by the database deadline)."""
+        await asyncio.gather(*self._publishing, return_exceptions=True)
+
+    def _answer(
+        self,
+        batch: list[_Waiting],
+        inquiries: list[NewInquiry],
+        committed: asyncio.Future[None],
+        *,
+        wake: bool = True,
+    ) -> None:
         # Committed (synchronous_commit on): durable now.
         self._committed(batch, [Stored(i.id, i.created_at) for i in inquiries])
-        self._after_commit()
+        committed.set_result(None)
+        if wake:
+            self._after_commit()
 
     async def _write(
         self, session: AsyncSession, batch: list[_Waiting]
