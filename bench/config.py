@@ -15,6 +15,9 @@ class Config:
     http_seconds: float = 8.0
     row_sizes: tuple[int, ...] = (1_000, 10_000)
     merchants: int = 100
+    # Distinct addresses per merchant in the submits (ann+k@example.com): real leads differ. With
+    # one, every submit repeats the last and same-merchant batches queue on the repeat lock.
+    emails: int = 1_000
     dashboards: int = 10
     submit_rate: float = 100.0
     paced_seconds: float = 20.0

@@ -138,7 +138,12 @@ def paced(stack: Stack, cfg: Config, table: Table, load: dict[str, Any]) -> None
 def run(stack: Stack, cfg: Config, table: Table) -> None:
     """Sections 1 and 1b."""
     merchants = [f"m{i}" for i in range(100)]
-    load = {"concurrency": cfg.concurrency, "duration": cfg.http_seconds, "merchants": merchants}
+    load = {
+        "concurrency": cfg.concurrency,
+        "duration": cfg.http_seconds,
+        "merchants": merchants,
+        "emails": cfg.emails,
+    }
     load["body"] = BODY
     saturation(stack, cfg, table, load)
     paced(stack, cfg, table, load)

@@ -53,6 +53,7 @@ def main() -> int:
         "concurrency": cfg.concurrency,
         "duration": cfg.paced_seconds if rate else cfg.http_seconds,
         "merchants": [f"m{i}" for i in range(100)],
+        "emails": cfg.emails,
         "body": BODY,
     }
     if rate:

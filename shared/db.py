@@ -9,10 +9,7 @@ from typing import Any, TypeVar, cast
 
 import msgspec
 import psycopg
-from psycopg import sql
 from psycopg.abc import PQGen
-from sqlalchemy import String, Table
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -177,37 +174,7 @@ async def _leave_autocommit(connection: AsyncConnection, pg: psycopg.AsyncConnec
         await connection.invalidate()
 
 
-def json_rows(table: Table, columns: Sequence[str], parameter: str) -> str:
-    """A FROM item ``r``: the rows of the JSON array parameter ``parameter`` as ``table``'s
-    columns, numbered ``n`` in array order.
-
-    A batch of any size travels as one parameter (encoded by :func:`json_array`), so a
-    statement's text does not change with it and the driver does not parse thousands of
-    placeholders per batch (that was a quarter of intake's CPU at saturation).
-    """
-    # Text, not VARCHAR(n), in the record: the table's own column refuses a value too long.
-    typed = [
-        sql.SQL("{} {}").format(
-            sql.Identifier(c),
-            sql.SQL("text" if isinstance(table.c[c].type, String) else _type_name(table, c)),
-        )
-        for c in columns
-    ]
-    names = sql.SQL(", ").join(map(sql.Identifier, columns))
-    item = sql.SQL(
-        "ROWS FROM (jsonb_to_recordset({parameter}::jsonb) AS ({typed})) "
-        "WITH ORDINALITY AS r({names}, n)"
-    ).format(parameter=sql.Placeholder(parameter), typed=sql.SQL(", ").join(typed), names=names)
-    return item.as_string()
-
-
-_POSTGRESQL = postgresql.dialect()  # type: ignore[no-untyped-call]
-
-
-def _type_name(table: Table, column: str) -> str:
-    return str(table.c[column].type.compile(dialect=_POSTGRESQL))
-
-
 def json_array(rows: Sequence[Mapping[str, Any]]) -> str:
-    """Rows as the JSON array parameter that :func:`json_rows` reads."""
+    """Rows as one JSON array parameter: a batch of any size is one value, encoded by msgspec
+    (thousands of placeholders cost the driver a quarter of intake's CPU at saturation)."""
     return msgspec.json.encode(rows).decode()

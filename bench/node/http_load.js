@@ -10,10 +10,16 @@ const cfg = JSON.parse(process.argv[2]);
 // `urls` (several instances of one server) share the connections round-robin.
 const urls = (cfg.urls || [cfg.url]).map((u) => new URL(u));
 const url = urls[0];
-const body = Buffer.from(JSON.stringify(cfg.body));
-const requests = cfg.merchants.map((m) => Buffer.concat([Buffer.from(
-  `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n` +
-  `Content-Length: ${body.length}\r\nX-Merchant-Id: ${m}\r\n\r\n`), body]));
+// Request i goes to merchant i mod M; with `emails` > 1 its address is the body's with +k added
+// (k = floor(i / M) mod emails), as distinct leads have distinct addresses.
+const addresses = Array.from({ length: cfg.emails || 1 }, (_, k) =>
+  (k === 0 || !cfg.body.email ? cfg.body.email : cfg.body.email.replace('@', `+${k}@`)));
+const requests = addresses.flatMap((email) => cfg.merchants.map((m) => {
+  const body = Buffer.from(JSON.stringify(email === undefined ? cfg.body : { ...cfg.body, email }));
+  return Buffer.concat([Buffer.from(
+    `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${body.length}\r\nX-Merchant-Id: ${m}\r\n\r\n`), body]);
+}));
 let opened = 0;
 const wallMs = () => performance.timeOrigin + performance.now();
 const CRLF2 = Buffer.from('\r\n\r\n');

@@ -12,12 +12,10 @@ from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db import json_array, json_rows
+from shared.db import json_array
 from shared.inquiries.changes import AuditEntry, NewInquiry
-from shared.inquiries.fields import InquiryInput
-from shared.leads.repository import LOCK_REPEAT_KEYS, RESOLVED
 from shared.leads.service import default_target_seconds
-from shared.models import INQUIRIES, INQUIRY_EVENTS, OUTBOX, IdempotencyKey, Inquiry
+from shared.models import INQUIRY_EVENTS, IdempotencyKey, Inquiry
 from shared.outbox import event_row
 
 _EXPIRED = text("now() - interval '24 hours'")
@@ -25,7 +23,7 @@ _EXPIRED = text("now() - interval '24 hours'")
 
 def inquiry_row(inquiry: NewInquiry) -> dict[str, Any]:
     """The ``inquiries`` row of a NEW inquiry (every input field; ``due_at`` and
-    ``duplicate_of`` are resolved by :data:`_INSERT_NEW` itself)."""
+    ``duplicate_of`` are resolved by ``create_inquiries``)."""
     return {
         **msgspec.to_builtins(inquiry.input),
         "id": inquiry.id,
@@ -38,54 +36,21 @@ def inquiry_row(inquiry: NewInquiry) -> dict[str, Any]:
     }
 
 
-_NEW_COLUMNS = (
-    *(field.name for field in msgspec.structs.fields(InquiryInput)),
-    *("id", "merchant_id", "status", "is_spam", "created_at", "updated_at", "version"),
+# Its SQL is the database's own function (migration 0004), so PostgreSQL plans it once per
+# connection rather than on every call: that planning cost more than running it.
+_CREATE = (
+    "SELECT create_inquiries(%(inquiries)s::jsonb, %(audit)s::jsonb, %(events)s::jsonb, "
+    "%(merchants)s::text[], %(emails)s::text[], %(default_target)s)"
 )
-_AUDIT_COLUMNS = tuple(field.name for field in msgspec.structs.fields(AuditEntry))
-_EVENT_COLUMNS = ("event_id", "topic", "merchant_id", "inquiry_id", "occurred_at", "data")
-
-
-def _names(columns: tuple[str, ...], prefix: str = "") -> str:
-    return ", ".join(f'{prefix}"{column}"' for column in columns)
-
-
-# New inquiries, their audit entries and their events, in one statement whatever the batch's
-# size: each table's rows are one JSON parameter. The event's duplicate_of is set here, where it
-# is resolved (see RESOLVED). Constant text, from the models' column names.
-_INSERT_NEW = f"""
-WITH new AS (SELECT * FROM {json_rows(INQUIRIES, _NEW_COLUMNS, "inquiries")}),
-{RESOLVED},
-inserted AS (
-    INSERT INTO inquiries ({_names(_NEW_COLUMNS)}, due_at, duplicate_of)
-    SELECT {_names(_NEW_COLUMNS, "new.")}, resolved.due_at, resolved.duplicate_of
-    FROM new JOIN resolved USING (id) ORDER BY new.n
-),
-audited AS (
-    INSERT INTO inquiry_events ({_names(_AUDIT_COLUMNS)})
-    SELECT {_names(_AUDIT_COLUMNS)} FROM {json_rows(INQUIRY_EVENTS, _AUDIT_COLUMNS, "audit")}
-    ORDER BY n
-),
-queued AS (
-    INSERT INTO outbox ({_names(_EVENT_COLUMNS)})
-    SELECT {_names(_EVENT_COLUMNS[:-1], "r.")},
-           jsonb_set(
-               r.data, '{{duplicate_of}}', COALESCE(to_jsonb(resolved.duplicate_of), 'null')
-           )
-    FROM {json_rows(OUTBOX, _EVENT_COLUMNS, "events")}
-    JOIN resolved ON resolved.id = r.inquiry_id
-    ORDER BY r.n
-)
-SELECT 1
-"""  # noqa: S608 - constant text: our own names
 
 
 async def insert_new(
     pg: psycopg.AsyncConnection[Any], inquiries: list[NewInquiry], *, begin: bool = False
 ) -> None:
     """Insert NEW inquiries with their audit entries and ``submitted`` events, ``due_at`` and
-    ``duplicate_of`` resolved, after locking their repeat keys: one message. ``begin`` opens the
-    transaction in it (on a connection in autocommit); the caller commits."""
+    ``duplicate_of`` resolved, after locking their repeat keys (``create_inquiries``): one round
+    trip. ``begin`` opens the transaction in it (on a connection in autocommit); the caller
+    commits."""
     events = [event_row(event) for inquiry in inquiries if (event := inquiry.event()) is not None]
     params = {
         "merchants": [inquiry.merchant_id for inquiry in inquiries],
@@ -95,10 +60,9 @@ async def insert_new(
         "audit": json_array([audit_row(inquiry.audit_entry()) for inquiry in inquiries]),
         "events": json_array(events),
     }
-    # Values bound client-side: the three statements go as one simple query.
-    statements = ("BEGIN;" if begin else "") + LOCK_REPEAT_KEYS + ";" + _INSERT_NEW
+    # Values bound client-side, so BEGIN and the call go as one simple query.
     async with psycopg.AsyncClientCursor(pg) as cursor:
-        await cursor.execute(statements, params)
+        await cursor.execute(("BEGIN; " if begin else "") + _CREATE, params)
 
 
 def audit_row(entry: AuditEntry) -> dict[str, Any]:
