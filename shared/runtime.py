@@ -10,7 +10,7 @@ from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, Reference, SecurityScheme
 from litestar.types import ControllerRouterHandler
 from sqlalchemy import text
@@ -96,7 +96,8 @@ def create_http_app(
             title=f"Sales Inquiries — {service}",
             version="1.0.0",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            # The JSON alone: every browsable renderer Litestar ships loads its assets from a CDN.
+            render_plugins=[JsonRenderPlugin()],
             # Declared per route (the backoffice's controllers): /metrics and /health need none.
             components=Components(security_schemes=dict(security or {})),
         ),

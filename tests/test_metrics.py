@@ -66,3 +66,17 @@ def test_metrics_token_is_required_on_each_service(guarded: list[ServiceProcess]
             continue
         paths = httpx.get(f"{service.url}/schema/openapi.json").json()["paths"]
         assert not any(path.startswith(("/metrics", "/health")) for path in paths)
+
+
+def test_the_schema_pages_load_nothing_from_another_host(guarded: list[ServiceProcess]) -> None:
+    # Litestar's browsable renderers (Swagger UI and the rest) fetch their scripts from a CDN:
+    # only the document itself is served, at /schema and /schema/openapi.json.
+    for service in guarded:
+        if service.name == "notifier":
+            continue
+        for path in ("/schema", "/schema/openapi.json"):
+            document = httpx.get(f"{service.url}{path}")
+            assert document.status_code == 200, path
+            assert document.json()["openapi"].startswith("3.")
+        for page in ("swagger", "redoc", "elements", "rapidoc", "scalar"):
+            assert httpx.get(f"{service.url}/schema/{page}").status_code == 404, page
