@@ -20,6 +20,8 @@ from litestar import Litestar, get, post
 from websockets.asyncio.server import ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 
+from bench.serve import serve_asgi
+
 _decode = msgspec.json.Decoder().decode
 _encode = msgspec.json.Encoder().encode
 
@@ -104,19 +106,7 @@ def main() -> None:
     """``python -m bench.bare KIND PORT``."""
     kind, port = sys.argv[1], int(sys.argv[2])
     if kind == "litestar":
-        import uvicorn
-
-        uvicorn.run(
-            "bench.bare:create_app",
-            factory=True,
-            host="127.0.0.1",
-            port=port,
-            log_config=None,
-            access_log=False,
-            lifespan="on",
-            ws_per_message_deflate=False,
-            timeout_graceful_shutdown=5,
-        )
+        serve_asgi("bench.bare:create_app", port)
     else:
         import uvloop
 

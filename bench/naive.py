@@ -21,6 +21,8 @@ from litestar import Litestar, Request, get, post
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
+from bench.serve import serve_asgi
+
 
 class Source(msgspec.Struct, forbid_unknown_fields=False):
     """Where the submit came from."""
@@ -119,18 +121,7 @@ def create_app() -> Litestar:
 
 def main() -> None:
     """``python -m bench.naive PORT``: one uvicorn worker, the services' settings."""
-    import uvicorn
-
-    uvicorn.run(
-        "bench.naive:create_app",
-        factory=True,
-        host="127.0.0.1",
-        port=int(sys.argv[1]),
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-        timeout_graceful_shutdown=5,
-    )
+    serve_asgi("bench.naive:create_app", int(sys.argv[1]))
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import redis.asyncio as redis
 import socketio  # type: ignore[import-untyped]
 
 from bench.bare import stream_events
+from bench.serve import serve_asgi
 
 CHANNEL = "bench-socketio"
 tasks: set[asyncio.Task[None]] = set()
@@ -62,19 +63,7 @@ def create_app() -> socketio.ASGIApp:
 
 def main() -> None:
     """``python -m bench.socketio_peer PORT``."""
-    import uvicorn
-
-    uvicorn.run(
-        "bench.socketio_peer:create_app",
-        factory=True,
-        host="127.0.0.1",
-        port=int(sys.argv[1]),
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-        ws_per_message_deflate=False,
-        timeout_graceful_shutdown=5,
-    )
+    serve_asgi("bench.socketio_peer:create_app", int(sys.argv[1]))
 
 
 if __name__ == "__main__":

@@ -57,23 +57,13 @@ async def test_subscribed_carries_the_epoch_and_another_epoch_is_not_recovered(
 async def test_redis_restarted_empty_closes_1012_and_resume_is_not_recovered(
     own_redis: RedisServer, own_notifier: ServiceProcess
 ) -> None:
-    m = merchant()
-    client = await Client.open(own_notifier.port, token(m))
-    epoch = (await client.subscribe(f"inquiries:{m}"))["epoch"]
-    before = redis.Redis.from_url(own_redis.url)
-    first = publish(before, KEY, make_event(m))
-    assert [e["offset"] for e in await client.events(1)] == [first]
-    before.close()
-
+    m, client, epoch, first = await _subscribed_after_one_event(own_redis, own_notifier)
     own_redis.stop()  # a crash: the stream and its epoch are gone with it (no persistence)
     own_redis.start()
     assert await client.until_closed(wait=30) == SERVICE_RESTART
     await asyncio.to_thread(wait_for, lambda: _ready(own_notifier), 30)
 
-    resumed = await Client.open(own_notifier.port, token(m))
-    reply = await resumed.subscribe(f"inquiries:{m}", since=first, epoch=epoch)
-    assert reply["recovered"] is False
-    assert reply["epoch"] != epoch
+    resumed = await _resumed_unrecovered(own_notifier, m, first, epoch)
     after = redis.Redis.from_url(own_redis.url)
     ids = [publish(after, KEY, make_event(m)) for _ in range(3)]
     assert [e["offset"] for e in await resumed.events(3)] == ids
@@ -84,20 +74,36 @@ async def test_redis_restarted_empty_closes_1012_and_resume_is_not_recovered(
 async def test_a_flushall_under_a_running_notifier_closes_1012(
     own_redis: RedisServer, own_notifier: ServiceProcess
 ) -> None:
+    m, client, epoch, first = await _subscribed_after_one_event(own_redis, own_notifier)
+    with redis.Redis.from_url(own_redis.url) as admin:
+        admin.flushall()  # no restart: the reader's blocking connection stays open
+    assert await client.until_closed(wait=30) == SERVICE_RESTART
+    resumed = await _resumed_unrecovered(own_notifier, m, first, epoch)
+    await resumed.close()
+
+
+async def _subscribed_after_one_event(
+    own_redis: RedisServer, own_notifier: ServiceProcess
+) -> tuple[str, Client, str, str]:
+    """A merchant, its client subscribed to its room, the epoch, and one event it received."""
     m = merchant()
     client = await Client.open(own_notifier.port, token(m))
     epoch = (await client.subscribe(f"inquiries:{m}"))["epoch"]
-    admin = redis.Redis.from_url(own_redis.url)
-    first = publish(admin, KEY, make_event(m))
+    with redis.Redis.from_url(own_redis.url) as before:
+        first = publish(before, KEY, make_event(m))
     assert [e["offset"] for e in await client.events(1)] == [first]
-    admin.flushall()  # no restart: the reader's blocking connection stays open
-    assert await client.until_closed(wait=30) == SERVICE_RESTART
+    return m, client, epoch, first
+
+
+async def _resumed_unrecovered(
+    own_notifier: ServiceProcess, m: str, since: str, epoch: str
+) -> Client:
+    """A new client resuming after ``since`` of ``epoch``: told it is not recovered, new epoch."""
     resumed = await Client.open(own_notifier.port, token(m))
-    reply = await resumed.subscribe(f"inquiries:{m}", since=first, epoch=epoch)
+    reply = await resumed.subscribe(f"inquiries:{m}", since=since, epoch=epoch)
     assert reply["recovered"] is False
     assert reply["epoch"] != epoch
-    admin.close()
-    await resumed.close()
+    return resumed
 
 
 async def test_an_older_snapshot_is_never_pushed_as_live(
