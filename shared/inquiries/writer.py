@@ -2,25 +2,21 @@
 
 Under load most of a submit's cost is its own transaction (round trips, driver overhead, a
 commit). The writer lets requests that arrive while a commit is under way share the next one:
-one multi-row INSERT per table. At low load nothing waits: the first submit is written at once.
+one write for all of them. At low load nothing waits: the first submit is written at once.
 Each caller still gets its answer only after its rows are committed.
 
 A batch without an ``Idempotency-Key`` (nearly all) is written on the pool's raw psycopg
 connection in two round trips, whatever its size: BEGIN with the statements of
 ``repository.insert_new``, then COMMIT, without SQLAlchemy's per-statement machinery, which cost
-~4 of the ~5 ms of CPU a lone submit's transaction took. A submit with a key claims it in the
-same transaction as its rows, through the session and ``store``, so the key and the inquiry are
-stored together or not at all; a key already held answers with the inquiry that holds it (or 422
-for another body) and stores nothing.
+~4 of the ~5 ms of CPU a lone submit's transaction took. A batch with a key runs in a
+session transaction (``shared.inquiries.idempotency``): each key is claimed in the transaction
+that stores its inquiry.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
-import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -28,13 +24,12 @@ import psycopg
 import structlog
 from prometheus_client import Histogram
 from sqlalchemy.exc import DataError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db import create_sessionmaker, raw_connection
-from shared.errors import IdempotencyKeyReused
 from shared.inquiries import repository
 from shared.inquiries.changes import NewInquiry
-from shared.inquiries.writes import store
+from shared.inquiries.idempotency import IdempotencyClaim, IdempotencyKeys, Stored
 from shared.outbox import TAKE_IF_FREE, Cursor
 
 log = structlog.get_logger("writer")
@@ -43,27 +38,11 @@ _MAX_BATCH = 256
 # Batches in flight at once: while one waits for its COMMIT (the disk), the next one's rows are
 # already on their way; with one, throughput was bound by the database's round trips, not CPU.
 _FLUSHERS = 2
-# Expired keys are deleted by a keyed batch at most this often (keys come only with keyed ones).
-_PURGE_EVERY_SECONDS = 600.0
 BATCH_SIZE = Histogram(
     "inquiry_writer_batch_size",
     "Inquiries committed together by one group commit",
     buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
 )
-
-
-class Stored(msgspec.Struct, frozen=True):
-    """The inquiry a submit answers with: its own, or the one holding its idempotency key."""
-
-    id: uuid.UUID
-    created_at: datetime
-
-
-class IdempotencyClaim(msgspec.Struct, frozen=True):
-    """An ``Idempotency-Key`` and the hash of the request that came with it."""
-
-    key: str
-    request_hash: str
 
 
 class _Waiting(msgspec.Struct):
@@ -90,7 +69,7 @@ class InquiryWriter:
         self._after_commit = after_commit
         self._waiting: list[_Waiting] = []
         self._flushers: set[asyncio.Task[None]] = set()
-        self._purge_due = 0.0
+        self._keys = IdempotencyKeys()
 
     async def write(self, inquiry: NewInquiry, claim: IdempotencyClaim | None = None) -> Stored:
         """Store ``inquiry`` (with its audit entry and event) unless ``claim``'s key is held.
@@ -118,7 +97,7 @@ class InquiryWriter:
                 await self._write_unkeyed(batch)
                 return
             async with self._sessions() as session, session.begin():
-                answers = await self._write(session, batch)
+                answers = await self._keys.write(session, [(w.inquiry, w.claim) for w in batch])
             self._after_commit()
         except (IntegrityError, DataError) as exc:
             if len(batch) == 1:
@@ -204,48 +183,6 @@ class InquiryWriter:
         committed.set_result(None)
         if wake:
             self._after_commit()
-
-    async def _write(
-        self, session: AsyncSession, batch: list[_Waiting]
-    ) -> list[Stored | Exception]:
-        """Claim the keys, then store every inquiry whose claim (if any) succeeded."""
-        held: dict[int, Stored | Exception] = {}
-        # Keys in one order in every batch: two instances' batches never wait on each other's
-        # keys crosswise (a deadlock).
-        for index in sorted(range(len(batch)), key=lambda i: _claim_order(batch[i])):
-            answer = await self._claim(session, batch[index])
-            if answer is not None:
-                held[index] = answer
-        fresh = [w.inquiry for i, w in enumerate(batch) if i not in held]
-        if fresh:
-            await store(session, fresh)
-        return [
-            held.get(i, Stored(w.inquiry.id, w.inquiry.created_at)) for i, w in enumerate(batch)
-        ]
-
-    async def _claim(self, session: AsyncSession, waiting: _Waiting) -> Stored | Exception | None:
-        """None when the inquiry is to be stored; else the earlier answer, or the 422."""
-        claim, inquiry = waiting.claim, waiting.inquiry
-        if claim is None:
-            return None
-        if time.monotonic() >= self._purge_due:
-            await repository.purge_idempotency_keys(session)
-            self._purge_due = time.monotonic() + _PURGE_EVERY_SECONDS
-        answer = Stored(inquiry.id, inquiry.created_at)
-        held = await repository.claim_idempotency_key(
-            session, inquiry.merchant_id, claim.key, claim.request_hash, msgspec.to_builtins(answer)
-        )
-        if held is None:
-            return None
-        request_hash, response = held
-        if request_hash != claim.request_hash:
-            return IdempotencyKeyReused("Idempotency-Key was already used with a different body")
-        return msgspec.convert(response, Stored)
-
-
-def _claim_order(waiting: _Waiting) -> tuple[str, str]:
-    claim = waiting.claim
-    return ("", "") if claim is None else (waiting.inquiry.merchant_id, claim.key)
 
 
 def _settle(waiting: _Waiting, outcome: Stored | Exception) -> None:

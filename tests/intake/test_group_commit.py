@@ -12,7 +12,8 @@ import redis
 from shared.db import create_engine
 from shared.errors import IdempotencyKeyReused
 from shared.inquiries.fields import InquiryInput
-from shared.inquiries.writer import IdempotencyClaim, InquiryWriter, Stored
+from shared.inquiries.idempotency import IdempotencyClaim, Stored
+from shared.inquiries.writer import InquiryWriter
 from shared.inquiries.writes import new_inquiry
 from shared.settings import DatabaseSettings
 from tests.support import Database, ServiceProcess, inquiry_body, stream_entries, wait_for

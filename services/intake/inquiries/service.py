@@ -8,7 +8,8 @@ import msgspec
 from prometheus_client import Counter
 
 from services.intake.inquiries.schemas import Submission, SubmitResponse
-from shared.inquiries.writer import IdempotencyClaim, InquiryWriter
+from shared.inquiries.idempotency import IdempotencyClaim
+from shared.inquiries.writer import InquiryWriter
 from shared.inquiries.writes import new_inquiry
 
 # No merchant label: the public /metrics must not list tenants (per-merchant volume is stats).
