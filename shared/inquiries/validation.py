@@ -8,16 +8,13 @@ locale; what it returns is the typed struct.
 from __future__ import annotations
 
 import functools
-import re
 from typing import Any, TypeVar, cast
-from urllib.parse import urlsplit
 
 import msgspec
-from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 from shared.errors import BadRequest, FieldError
-from shared.inquiries.countries import COUNTRIES
 from shared.inquiries.fields import InquiryInput, InquiryPatch, has_control_characters
+from shared.inquiries.formats import MULTILINE, check_format, prevalidated
 from shared.models import Inquiry
 
 _MESSAGES: dict[str, tuple[str, str]] = {
@@ -42,8 +39,6 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "no_change": ("names no field to change", "không có trường nào để thay đổi"),
 }
 
-# Newline and tab belong in a message (and a reply or a note); nowhere else.
-_MULTILINE = frozenset({"message", "note"})
 
 T = TypeVar("T", bound=msgspec.Struct)
 
@@ -64,45 +59,6 @@ def invalid(errors: list[FieldError]) -> BadRequest:
     return BadRequest("invalid inquiry: " + ", ".join(e.field for e in errors), errors=errors)
 
 
-# The everyday address: ASCII dot-atoms, a domain of letter-digit-hyphen labels ending in a
-# letters-only one. For these, email_validator's answer is known (valid; the domain lower-cased),
-# and it costs ~8 % of intake's CPU per submit to hear it; anything else goes to it.
-_PLAIN_EMAIL = re.compile(
-    r"(?P<local>[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*)@"
-    r"(?P<domain>(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{1,63})\Z"
-)
-
-
-def plain_email(value: str) -> str | None:
-    """``value`` normalised as email_validator would, when it is an everyday address; else None
-    (then ask email_validator)."""
-    match = _PLAIN_EMAIL.match(value)
-    if match is None or len(value) > 254 or len(match["local"]) > 64 or "--" in value:
-        return None  # "--": Punycode and the labels that must not look like it
-    domain = match["domain"].lower()
-    if any(domain == name or domain.endswith(f".{name}") for name in SPECIAL_USE_DOMAIN_NAMES):
-        return None
-    return f"{match['local']}@{domain}"
-
-
-def _check_format(name: str, value: str) -> tuple[str | None, str]:
-    """Field-specific formats beyond length: returns (error code or None, normalised value)."""
-    if name == "email":
-        if (plain := plain_email(value)) is not None:
-            return None, plain
-        try:
-            return None, validate_email(value, check_deliverability=False).normalized
-        except EmailNotValidError:
-            return "email", value
-    if name in ("website", "page_url", "referrer"):
-        parts = urlsplit(value)
-        ok = parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in value
-        return (None if ok else "url"), value
-    if name == "country":
-        return (None if value.upper() in COUNTRIES else "country"), value.upper()
-    return None, value
-
-
 def _check_text(
     name: str, raw: object, info: msgspec.inspect.StrType
 ) -> tuple[str | None, dict[str, object], str]:
@@ -110,13 +66,13 @@ def _check_text(
         return "not_text", {}, ""
     text = raw.replace("\r\n", "\n").strip()  # browsers send CRLF line breaks
     field = name.rsplit(".", 1)[-1]
-    if has_control_characters(text, multiline=field in _MULTILINE):
+    if has_control_characters(text, multiline=field in MULTILINE):
         return "control", {}, text
     if info.min_length and len(text) < info.min_length:
         return "empty", {}, text
     if info.max_length is not None and len(text) > info.max_length:
         return "too_long", {"n": info.max_length}, text
-    code, text = _check_format(field, text)
+    code, text = check_format(field, text)
     return code, {}, text
 
 
@@ -212,6 +168,8 @@ def validate_input(raw: dict[str, Any], schema: type[T]) -> tuple[T | None, list
     ``InquiryInput`` ignores fields that are not the inquiry's (a marketing form carries its
     submit button and such); ``StaffInquiryInput`` names them as errors.
     """
+    if (clean := prevalidated(raw, schema)) is not None:
+        return clean, []  # nothing to trim, fix or report: msgspec checked it in C
     found = _Findings(locale_of(raw))
     built = _check_struct(_type_info(schema), raw, found)
     return cast(T | None, built), found.errors

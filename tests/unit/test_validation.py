@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from services.backoffice.inquiries.schemas import AssignBody, LoseBody, ReplyBody
 from shared.errors import BadRequest
+from shared.inquiries import validation
 from shared.inquiries.fields import (
     InquiryInput,
     InquiryPatch,
@@ -23,10 +24,10 @@ from shared.inquiries.fields import (
     merchant_error,
     merchant_ok,
 )
+from shared.inquiries.formats import plain_email, prevalidated
 from shared.inquiries.validation import (
     clean_body,
     decode_object,
-    plain_email,
     validate_input,
     validate_patch,
 )
@@ -154,3 +155,48 @@ def test_the_everyday_email_shortcut_agrees_with_email_validator(address: str) -
     if shortcut is None:
         return  # email_validator decides
     assert validate_email(address, check_deliverability=False).normalized == shortcut
+
+
+_text = st.one_of(
+    st.sampled_from(["", " ", "Ann", " Ann ", "a\r\nb", "a\nb", "x\x00y", "VN", "vn", "zz"]),
+    st.text(alphabet="aZ .@:/-\n\t\r\x07", max_size=12),
+)
+_values = st.one_of(_text, st.none(), st.integers(), st.just(["list"]))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            key: _values
+            for key in ("name", "email", "phone", "business_name", "website", "country", "subject")
+        }
+        | {
+            "message": st.one_of(_text, st.just("Hello,\nwe run three stores.\tThanks!")),
+            "type": st.sampled_from(["sales", " sales", "other", "nope"]),
+            "locale": st.sampled_from(["en", "vi", "fr"]),
+            "source": st.one_of(
+                st.none(),
+                st.fixed_dictionaries({}, optional={"page_url": _text, "utm_source": _text}),
+            ),
+            "_gotcha": _text,
+        },
+    ),
+    st.sampled_from([InquiryInput, StaffInquiryInput]),
+)
+def test_the_fast_path_agrees_with_the_full_validator(
+    changes: dict[str, Any], schema: type[InquiryInput]
+) -> None:
+    raw = {**inquiry_body(), **changes}
+    fast = prevalidated(raw, schema)
+    if fast is None:
+        return  # the full validator decides
+    full = validation._check_struct(validation._type_info(schema), raw, validation._Findings("en"))
+    assert fast == full
+
+
+def test_the_fast_path_takes_the_everyday_submit() -> None:
+    fast = prevalidated(inquiry_body(email="Ann@Example.COM"), InquiryInput)
+    assert fast is not None
+    assert fast.email == "Ann@example.com"
