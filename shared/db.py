@@ -130,16 +130,10 @@ async def raw_connection(
     psycopg's errors come out as SQLAlchemy's (a dead database is still a 503); a broken
     connection is discarded.
     """
-    async with engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        pg = cast(psycopg.AsyncConnection[Any], raw.driver_connection)
+    async with engine.connect() as connection, _driver_of(connection) as pg:
         try:
             await pg.set_autocommit(autocommit)
             yield pg
-        except psycopg.Error as exc:
-            if pg.broken or pg.closed:
-                await connection.invalidate()
-            raise as_sqlalchemy_error(exc) from exc
         finally:
             if autocommit and not connection.invalidated:
                 await _leave_autocommit(connection, pg)
@@ -149,13 +143,18 @@ async def raw_connection(
 async def session_driver(session: AsyncSession) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
     """The session's own psycopg connection, in the session's transaction, for statements sent
     as one message; psycopg's errors come out as SQLAlchemy's, a broken connection discarded."""
-    connection = await session.connection()
+    async with _driver_of(await session.connection()) as pg:
+        yield pg
+
+
+@asynccontextmanager
+async def _driver_of(connection: AsyncConnection) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
     raw = await connection.get_raw_connection()
     pg = cast(psycopg.AsyncConnection[Any], raw.driver_connection)
     try:
         yield pg
     except psycopg.Error as exc:
-        if pg.broken or pg.closed:
+        if (pg.broken or pg.closed) and not connection.invalidated:
             await connection.invalidate()
         raise as_sqlalchemy_error(exc) from exc
 

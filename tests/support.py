@@ -160,6 +160,20 @@ def frozen(pid: int) -> Iterator[None]:
                 os.kill(each, signal.SIGCONT)
 
 
+def submit(intake: ServiceProcess, merchant_id: str, **fields: Any) -> str:
+    """A public submit through intake, as a marketing page sends it (``fields`` replace the
+    example's); the new inquiry's id."""
+    response = httpx.post(
+        f"{intake.url}/v1/inquiries",
+        json=inquiry_body(**fields),
+        headers={"x-merchant-id": merchant_id},
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    inquiry_id: str = response.json()["id"]
+    return inquiry_id
+
+
 def inquiry_body(**overrides: Any) -> dict[str, Any]:
     """A valid submit body; ``overrides`` replace or add fields."""
     return {**example_inquiry(), **overrides}

@@ -12,20 +12,7 @@ import redis
 
 from tests.backoffice.conftest import auth, create, new_merchant
 from tests.leadops.conftest import backdate
-from tests.support import Database, ServiceProcess, inquiry_body, stream_entries, wait_for
-
-
-def submit(intake: ServiceProcess, merchant: str, **fields: Any) -> str:
-    """A public submit; the new inquiry's id."""
-    response = httpx.post(
-        f"{intake.url}/v1/inquiries",
-        json=inquiry_body(**fields),
-        headers={"x-merchant-id": merchant},
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-    identifier: str = response.json()["id"]
-    return identifier
+from tests.support import Database, ServiceProcess, stream_entries, submit, wait_for
 
 
 def link_of(api: httpx.Client, merchant: str, inquiry_id: str) -> str | None:

@@ -17,13 +17,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import httpx
 from playwright.sync_api import BrowserContext, Page
 
 from shared.auth import InquiryPermissions, mint_token
 from shared.settings import AuthSettings
 from tests.conftest import JWT_SECRET
-from tests.support import ServiceProcess, inquiry_body
+from tests.support import ServiceProcess
 
 TRUSTED = AuthSettings(jwt_secret=JWT_SECRET)
 UNTRUSTED = AuthSettings(jwt_secret="another-key-the-notifier-does-not-know-0123456789")  # noqa: S106
@@ -184,13 +183,3 @@ class Dashboard:
         self.wait(f"d.events.length >= {count}", timeout)
         events: list[dict[str, Any]] = self.seen()["events"]
         return events
-
-
-def submit(intake: ServiceProcess, merchant: str) -> str:
-    """Submit one inquiry through intake; returns its id."""
-    response = httpx.post(
-        f"{intake.url}/v1/inquiries", json=inquiry_body(), headers={"x-merchant-id": merchant}
-    )
-    assert response.status_code == 201, response.text
-    inquiry_id: str = response.json()["id"]
-    return inquiry_id

@@ -12,9 +12,9 @@ import redis
 from playwright.sync_api import BrowserContext, expect
 from websockets.sync.client import connect
 
-from tests.browser.client.dashboard import Dashboard, staff_token, submit
+from tests.browser.client.dashboard import Dashboard, staff_token
 from tests.notifier.conftest import make_event, notifier_env, publish
-from tests.support import ServiceProcess
+from tests.support import ServiceProcess, submit
 
 
 def test_events_submitted_through_intake_arrive(

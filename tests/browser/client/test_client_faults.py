@@ -12,8 +12,8 @@ import redis
 from playwright.sync_api import BrowserContext
 
 from shared.embedded import RedisServer
-from tests.browser.client.dashboard import Dashboard, submit
-from tests.support import ServiceProcess, stream_entries
+from tests.browser.client.dashboard import Dashboard
+from tests.support import ServiceProcess, stream_entries, submit
 
 
 def stream_event_ids(client: redis.Redis, key: str, merchant_id: str) -> list[str]:

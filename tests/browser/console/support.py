@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from shared.auth import InquiryPermissions
 from tests.conftest import JWT_SECRET
-from tests.support import ServiceProcess, inquiry_body
+from tests.support import ServiceProcess, submit
 
 ALL = [p.value for p in InquiryPermissions]
 
@@ -31,19 +31,6 @@ def token(sub: str, *merchants: str, name: str | None = None, ttl: int = 3600) -
 def merchant() -> str:
     """A merchant of this test alone."""
     return "m" + uuid.uuid4().hex[:12]
-
-
-def submit(intake: ServiceProcess, merchant_id: str, **fields: Any) -> str:
-    """A public submit through intake, as a marketing page sends it; the new id."""
-    response = httpx.post(
-        f"{intake.url}/v1/inquiries",
-        json=inquiry_body(**fields),
-        headers={"x-merchant-id": merchant_id},
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-    inquiry_id: str = response.json()["id"]
-    return inquiry_id
 
 
 def staff_call(
@@ -91,14 +78,22 @@ def staff_page(browser: Browser, backoffice: ServiceProcess, jwt_token: str) -> 
     return page
 
 
-def lead_page(
+def inbox_page(
     context: BrowserContext, intake: ServiceProcess, backoffice: ServiceProcess, business: str
 ) -> tuple[str, str, Page]:
-    """A new merchant with one submitted lead, open in the console of rep1: (merchant, id, page)."""
+    """A new merchant with one submitted lead, in the inbox of rep1: (merchant, id, page)."""
     m = merchant()
     inquiry_id = submit(intake, m, business_name=business)
     page = context.new_page()
     sign_in(page, backoffice, token("rep1", m))
+    return m, inquiry_id, page
+
+
+def lead_page(
+    context: BrowserContext, intake: ServiceProcess, backoffice: ServiceProcess, business: str
+) -> tuple[str, str, Page]:
+    """A new merchant with one submitted lead, open in the console of rep1: (merchant, id, page)."""
+    m, inquiry_id, page = inbox_page(context, intake, backoffice, business)
     open_inquiry(page, business)
     return m, inquiry_id, page
 

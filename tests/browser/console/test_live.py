@@ -11,18 +11,18 @@ from playwright.sync_api import Browser, BrowserContext, expect
 from tests.browser.console.support import (
     arrival,
     dev_sign_in,
+    inbox_page,
     merchant,
     open_inquiry,
     rows,
     sign_in,
     staff_call,
     staff_page,
-    submit,
     tab_to,
     token,
     watch_arrival,
 )
-from tests.support import Database, ServiceProcess
+from tests.support import Database, ServiceProcess, submit
 
 
 def test_two_staff_work_a_lead_live(
@@ -150,10 +150,7 @@ def test_a_phone_sized_screen_shows_one_pane_at_a_time(
 def test_the_keyboard_alone_opens_and_claims_a_lead(
     context: BrowserContext, intake: ServiceProcess, backoffice: ServiceProcess
 ) -> None:
-    m = merchant()
-    submit(intake, m, business_name="Juliet Keys")
-    page = context.new_page()
-    sign_in(page, backoffice, token("rep1", m))
+    _, _, page = inbox_page(context, intake, backoffice, "Juliet Keys")
     link = rows(page).first.get_by_role("link")
     tab_to(page, link)  # through the header and the filters
     page.keyboard.press("Enter")

@@ -10,16 +10,16 @@ from playwright.sync_api import BrowserContext, expect
 
 from tests.browser.console.support import (
     ALL,
+    inbox_page,
     lead_page,
     merchant,
     open_inquiry,
     rows,
     sign_in,
     staff_call,
-    submit,
     token,
 )
-from tests.support import ServiceProcess
+from tests.support import ServiceProcess, submit
 
 
 def test_sign_in_keeps_the_token_in_session_storage_only(
@@ -220,10 +220,7 @@ def test_a_stale_edit_offers_a_reload(
 def test_the_language_switch_relabels_the_console(
     context: BrowserContext, intake: ServiceProcess, backoffice: ServiceProcess
 ) -> None:
-    m = merchant()
-    submit(intake, m, business_name="Hotel Saigon")
-    page = context.new_page()
-    sign_in(page, backoffice, token("rep1", m))
+    _, _, page = inbox_page(context, intake, backoffice, "Hotel Saigon")
     expect(rows(page).first).to_contain_text("New")
     page.get_by_label("Language").select_option("vi")
     expect(rows(page, "Yêu cầu").first).to_contain_text("Mới")
